@@ -1,0 +1,194 @@
+"""The domain types every stage shares: what crawlers emit, what the pipeline stores.
+
+Plain dataclasses: validation happens at the edges (source definitions, API, JSONL import), so
+inside the service a `Document` is trusted and cheap to build. `to_json`/`from_json` give the
+API's JSON shape, which is also the store's payload and the JSONL import format.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "Document",
+    "Frequency",
+    "Kind",
+    "RawItem",
+    "RunStatus",
+    "SourceLink",
+    "Subscriber",
+    "Subscription",
+    "Venue",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (the only kind of datetime stored)."""
+    return datetime.now(UTC)
+
+
+class Kind(StrEnum):
+    """What an item is about; decides which dates and market rules apply."""
+
+    EVENT = "event"
+    FINANCE = "finance"
+    REGULATION = "regulation"
+
+
+class Frequency(StrEnum):
+    """How often a subscription's matches are sent."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+class RunStatus(StrEnum):
+    """Outcome of one crawl of one source."""
+
+    RUNNING = "running"
+    SUCCESS = "success"
+    DEGRADED = "degraded"  # finished, but an `expect` assertion failed or some items failed
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class Venue:
+    """Where an event takes place; `country` is ISO 3166-1 alpha-2."""
+
+    name: str | None = None
+    city: str | None = None
+    country: str | None = None
+
+
+@dataclass(slots=True)
+class SourceLink:
+    """One source's copy of a document (a merged document keeps every source's link)."""
+
+    source_id: str
+    url: str
+
+
+@dataclass(slots=True)
+class RawItem:
+    """One item as a crawler found it, before normalization.
+
+    Text fields may hold HTML; `fields` carries whatever else the source type extracted
+    (date strings, location, categories, guid-like identifiers) under the names the source
+    definition gave them.
+    """
+
+    source_id: str
+    url: str
+    fetched_at: datetime
+    guid: str | None = None
+    title: str = ""
+    summary: str = ""
+    body: str = ""
+    language: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Document:
+    """One normalized item of any kind; the field names are the API's JSON names."""
+
+    id: str
+    kind: Kind
+    title: str
+    url: str
+    source_id: str
+    summary: str = ""
+    body: str = ""
+    language: str | None = None
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    fetched_at: datetime | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    deadline: date | None = None
+    effective_on: date | None = None
+    venue: Venue | None = None
+    countries: list[str] = field(default_factory=list)
+    eligible_countries: list[str] = field(default_factory=list)
+    sectors: list[str] = field(default_factory=list)
+    hs_codes: list[str] = field(default_factory=list)
+    organizer: str | None = None
+    provider: str | None = None
+    reference: str | None = None
+    content_hash: str = ""
+    links: list[SourceLink] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's JSON shape: dates as ISO strings, enums as their values."""
+        return {f.name: _json_value(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Document:
+        """Rebuild a document from `to_json` output (trusted input, e.g. the store's payload)."""
+        values = {f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data}
+        values["kind"] = Kind(values["kind"])
+        for name in _DATETIME_FIELDS:
+            if values.get(name):
+                values[name] = datetime.fromisoformat(values[name])
+        for name in _DATE_FIELDS:
+            if values.get(name):
+                values[name] = date.fromisoformat(values[name])
+        if values.get("venue"):
+            values["venue"] = Venue(**values["venue"])
+        values["links"] = [SourceLink(**link) for link in values.get("links") or []]
+        return cls(**values)
+
+
+_DATETIME_FIELDS = ("published_at", "updated_at", "fetched_at")
+_DATE_FIELDS = ("starts_on", "ends_on", "deadline", "effective_on")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _json_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_value(item) for key, item in value.items()}
+    return value
+
+
+@dataclass(slots=True)
+class Subscriber:
+    """A person receiving digests; nothing but the confirmation is sent before `confirmed_at`."""
+
+    id: int | None
+    email: str
+    name: str | None = None
+    organisation: str | None = None
+    language: str = "en"
+    timezone: str = "UTC"
+    confirmed_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Subscription:
+    """What a subscriber wants to hear about; an empty condition means any."""
+
+    id: int | None
+    subscriber_id: int | None
+    sectors: list[str] = field(default_factory=list)
+    markets: list[str] = field(default_factory=list)
+    home_country: str | None = None
+    kinds: list[Kind] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    frequency: Frequency = Frequency.DAILY
+    daily_hour: int = 7  # local hour of the daily digest, in the subscriber's time zone
+    weekly_day: int = 0  # 0 = Monday, for weekly digests
