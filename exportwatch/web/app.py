@@ -1,0 +1,40 @@
+"""Build the FastAPI application around already-opened services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from apscheduler.schedulers.base import BaseScheduler
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from exportwatch.services import Services
+from exportwatch.web import health, pages
+
+__all__ = ["create_app"]
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(services: Services, scheduler: BaseScheduler | None = None) -> FastAPI:
+    """The app; when given a scheduler it is started and stopped with the app's lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None and scheduler.running:
+                scheduler.shutdown(wait=True)
+
+    app = FastAPI(title="exportwatch", version="0.1.0", lifespan=lifespan)
+    app.state.services = services
+    app.state.scheduler = scheduler
+    app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
