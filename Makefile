@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest format elasticsearch clean
+.PHONY: run test lint typecheck pytest format elasticsearch postgres-server clean
 
 run: $(VENV)/.installed-run  ## Start the web UI and scheduler with the embedded defaults
 	$(BIN)/exportwatch run
@@ -17,8 +17,11 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/python scripts/typecheck.py
 
-pytest: $(VENV)/.installed-test
+pytest: $(VENV)/.installed-test postgres-server
 	$(BIN)/pytest
+
+postgres-server:  ## Install PostgreSQL's server for the tests when missing (root + apt-get)
+	bash scripts/ensure-postgres
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

@@ -11,7 +11,11 @@ import pytest
 from exportwatch.services import Services, open_services
 from exportwatch.settings import Settings
 
-pytest_plugins = ["tests.plugins.elasticsearch", "tests.plugins.servers"]
+pytest_plugins = [
+    "tests.plugins.elasticsearch",
+    "tests.plugins.postgres",
+    "tests.plugins.servers",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
