@@ -1,0 +1,73 @@
+"""The outbox sync: what the store saved reaches the index, and an index outage loses nothing."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from exportwatch.model import Document
+from exportwatch.search.elasticsearch import ElasticsearchIndex
+from exportwatch.search.embedded import EmbeddedIndex
+from exportwatch.search.sync import sync_outbox
+from exportwatch.store import Store
+from exportwatch.taxonomy import Taxonomy
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.from_url(f"sqlite:///{tmp_path / 'store.db'}")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def index(tmp_path: Path, taxonomy: Taxonomy) -> Iterator[EmbeddedIndex]:
+    opened = EmbeddedIndex(taxonomy, tmp_path / "index.sqlite3")
+    yield opened
+    opened.close()
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_saved_documents_reach_the_index(
+    store: Store, index: EmbeddedIndex, corpus: list[Document]
+) -> None:
+    store.save_documents(corpus)
+    report = sync_outbox(store, index, batch_size=7)
+    assert report.ok and report.upserted == len(corpus)
+    assert index.count() == len(corpus) and store.count_outbox() == 0
+    assert sync_outbox(store, index).upserted == 0  # nothing left to do
+
+
+def test_deletes_reach_the_index(
+    store: Store, index: EmbeddedIndex, corpus: list[Document]
+) -> None:
+    store.save_documents(corpus)
+    sync_outbox(store, index)
+    store.delete_documents(["e-anuga", "r-hostile"])
+    report = sync_outbox(store, index)
+    assert report.deleted == 2
+    assert index.count() == len(corpus) - 2 and index.get("e-anuga") is None
+
+
+def test_an_index_outage_keeps_changes_queued_until_it_returns(
+    store: Store, index: EmbeddedIndex, corpus: list[Document], taxonomy: Taxonomy
+) -> None:
+    store.save_documents(corpus)
+    down = ElasticsearchIndex(taxonomy, closed_port_url())
+    try:
+        report = sync_outbox(store, down, batch_size=10)
+    finally:
+        down.close()
+    assert not report.ok and "127.0.0.1" in (report.error or "")
+    assert store.count_outbox() == len(corpus)
+    recovered = sync_outbox(store, index)
+    assert recovered.ok and index.count() == len(corpus) and store.count_outbox() == 0
