@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 
 from exportwatch.search.records import IndexRecord
 
@@ -21,14 +22,16 @@ __all__ = [
     "CHUNK_BITS",
     "BitmapCache",
     "Bitmaps",
+    "RidSet",
     "clear_bits",
     "facet_values",
-    "hit_bits",
     "set_bits",
 ]
 
 CHUNK_BITS = 1 << 14  # rids per stored bitmap: 2 KiB, one page, no overflow
 _Key = tuple[str, str, int]  # facet, value, chunk
+_ALL_BITS = "SELECT facet, value, chunk, bits FROM bitmaps"
+_AS_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
 
 # The stored values of each facet of `results.FACETS`, for records already written.
 _STORED_VALUES = """
@@ -46,21 +49,75 @@ _STORED_VALUES = """
 """
 
 
+class RidSet:
+    """A set of rids as one bitmap (a Python int) per chunk of CHUNK_BITS rids."""
+
+    __slots__ = ("chunks",)
+
+    def __init__(self, chunks: dict[int, int]) -> None:
+        self.chunks = {chunk: bits for chunk, bits in chunks.items() if bits}
+
+    @classmethod
+    def of(cls, rids: Iterable[int]) -> RidSet:
+        """The set of `rids` (a byte per rid first: setting bytes is what Python does fastest)."""
+        rids = list(rids)
+        flags = bytearray(max(rids, default=-1) + 1)
+        deque(map(flags.__setitem__, rids, repeat(1)), maxlen=0)
+        chunks = {}
+        for chunk, start in enumerate(range(0, len(flags), CHUNK_BITS)):
+            part = flags[start : start + CHUNK_BITS]
+            if part.count(0) < len(part):
+                chunks[chunk] = int(part.translate(_AS_DIGITS)[::-1], 2)
+        return cls(chunks)
+
+    def __and__(self, other: RidSet) -> RidSet:
+        return RidSet({c: bits & other.chunks.get(c, 0) for c, bits in self.chunks.items()})
+
+    def __or__(self, other: RidSet) -> RidSet:
+        chunks = dict(self.chunks)
+        for chunk, bits in other.chunks.items():
+            chunks[chunk] = chunks.get(chunk, 0) | bits
+        return RidSet(chunks)
+
+    def __sub__(self, other: RidSet) -> RidSet:
+        return RidSet({c: bits & ~other.chunks.get(c, 0) for c, bits in self.chunks.items()})
+
+    def __len__(self) -> int:
+        return sum(bits.bit_count() for bits in self.chunks.values())
+
+    def __contains__(self, rid: object) -> bool:
+        if not isinstance(rid, int):
+            return False
+        chunk, bit = divmod(rid, CHUNK_BITS)
+        return bool(self.chunks.get(chunk, 0) >> bit & 1)
+
+
 @dataclass(frozen=True, slots=True)
 class Bitmaps:
-    """Every facet bitmap of one generation of the index, as Python ints."""
+    """Every facet bitmap of one generation of the index."""
 
     generation: int
-    chunks: list[tuple[str, str, int, int]]  # facet, value, chunk, bits
+    values: dict[tuple[str, str], RidSet]  # (facet, value) -> records with it
 
-    def count(self, hits: dict[int, int] | None) -> dict[str, dict[str, int]]:
-        """Counts per facet value within `hits` (chunk -> bits), or over everything."""
+    def any_of(self, facet: str, values: Iterable[str]) -> RidSet:
+        """Records with any of `values` in `facet`."""
+        found = RidSet({})
+        for value in values:
+            if (records := self.values.get((facet, value))) is not None:
+                found |= records
+        return found
+
+    def everything(self) -> RidSet:
+        """Every record (each has exactly one kind)."""
+        return self.any_of("kind", [value for facet, value in self.values if facet == "kind"])
+
+    def count(self, hits: RidSet | None) -> dict[str, dict[str, int]]:
+        """Counts per facet value within `hits`, or over everything when None."""
         counts: dict[str, dict[str, int]] = defaultdict(dict)
-        for facet, value, chunk, bits in self.chunks:
-            if hits is not None:
-                bits &= hits.get(chunk, 0)
-            if bits:
-                counts[facet][value] = counts[facet].get(value, 0) + bits.bit_count()
+        for (facet, value), records in self.values.items():
+            found = len(records & hits if hits is not None else records)
+            if found:
+                counts[facet][value] = found
         return counts
 
 
@@ -108,24 +165,13 @@ class BitmapCache:
             latest = self._latest
         if latest is not None and latest.generation == generation:
             return latest
-        rows = connection.execute("SELECT facet, value, chunk, bits FROM bitmaps")
-        loaded = Bitmaps(
-            generation, [(f, v, c, int.from_bytes(b, "little")) for f, v, c, b in rows]
-        )
+        chunks: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+        for facet, value, chunk, bits in connection.execute(_ALL_BITS):
+            chunks[facet, value][chunk] = int.from_bytes(bits, "little")
+        loaded = Bitmaps(generation, {key: RidSet(value) for key, value in chunks.items()})
         with self._lock:
             self._latest = loaded
         return loaded
-
-
-def hit_bits(rids: Iterable[int]) -> dict[int, int]:
-    """Bitmaps (chunk -> bits) of a set of rids."""
-    chunks: dict[int, bytearray] = {}
-    for rid in rids:
-        chunk, bit = divmod(rid, CHUNK_BITS)
-        if (bits := chunks.get(chunk)) is None:
-            bits = chunks[chunk] = bytearray(CHUNK_BITS // 8)
-        bits[bit >> 3] |= 1 << (bit & 7)
-    return {chunk: int.from_bytes(bits, "little") for chunk, bits in chunks.items()}
 
 
 def _apply(connection: sqlite3.Connection, changes: dict[_Key, list[int]], *, on: bool) -> None:

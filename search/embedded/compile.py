@@ -1,19 +1,26 @@
-"""Compile a `Resolved` query into an FTS5 MATCH string and SQL over the `records` table.
+"""Compile a `Resolved` query: an FTS5 MATCH string, value filters, SQL for the dates.
 
 The MATCH string is built only from analysed tokens, each double-quoted, so no user text ever
-reaches FTS5 syntax; every filter value travels as a bound parameter.
+reaches FTS5 syntax; date bounds travel as bound parameters, and value filters (kind, sector,
+market, language, source) never reach SQL at all: the facet bitmaps answer them.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from exportwatch.search.query import Resolved, Sort
 from exportwatch.search.text_query import Clause, Term, TextQuery
 
-__all__ = ["BM25", "Filter", "compile_filter", "match_excluded", "match_required", "order_by"]
+__all__ = [
+    "BM25",
+    "Filter",
+    "compile_filter",
+    "match_excluded",
+    "match_required",
+    "order_by",
+    "value_filters",
+]
 
 TEXT_COLUMNS = "{title summary body}"
 BM25 = "bm25(fts, 3.0, 2.0, 1.0, 1.0)"  # title, summary, body, stems
@@ -51,14 +58,21 @@ def match_excluded(text: TextQuery) -> str | None:
     return " OR ".join(_term(term) for term in text.excluded) or None
 
 
+def value_filters(resolved: Resolved) -> dict[str, frozenset[str]]:
+    """Filters on facet values (facet name -> accepted values), answered from the bitmaps."""
+    filters = {
+        "kind": resolved.kinds,
+        "language": resolved.languages,
+        "source": resolved.sources,
+        "sector": resolved.sectors,
+        "country": resolved.markets,
+    }
+    return {facet: values for facet, values in filters.items() if values}
+
+
 def compile_filter(resolved: Resolved) -> Filter:
-    """The SQL filter for every non-text condition of `resolved`."""
+    """The SQL filter for the date conditions of `resolved` (the rest are value filters)."""
     where = Filter()
-    _any_of(where, "r.kind", resolved.kinds)
-    _any_of(where, "r.language", resolved.languages)
-    _any_of(where, "r.source_id", resolved.sources)
-    _any_key(where, "sector_keys", resolved.sectors)
-    _any_key(where, "market_keys", resolved.markets)
     if resolved.date_from or resolved.date_to:
         where.add("r.window_start IS NOT NULL")
     if resolved.date_to:
@@ -95,16 +109,3 @@ def _term(term: Term) -> str:
 
 def _quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
-
-
-def _any_of(where: Filter, column: str, values: Iterable[str]) -> None:
-    if values:
-        where.add(f"{column} IN (SELECT value FROM json_each(?))", json.dumps(sorted(values)))
-
-
-def _any_key(where: Filter, table: str, keys: Iterable[str]) -> None:
-    if keys:
-        where.add(
-            f"r.rid IN (SELECT rid FROM {table} WHERE key IN (SELECT value FROM json_each(?)))",
-            json.dumps(sorted(keys)),
-        )

@@ -54,7 +54,6 @@ STANDARD_DIFFERS = {
     "ab:cd": ["ab:cd"],
     "soft\u00adhyphen": ["soft\u00adhyphen"],
     "\u00bd": ["1\u20442"],  # one half -> 1, fraction slash, 2
-    "\u210c": ["h"],  # black-letter H: fold() gives "H" (case-folds before NFKD makes it "H")
 }
 
 
