@@ -56,10 +56,9 @@ def fold(text: str) -> str:
     """Lower-case, strip diacritics and unfold ligatures: 'Müsli Æble' -> 'musli aeble'."""
     if text.isascii():  # the common case, and exactly what the general path yields for it
         return text.lower()
-    folded = text.casefold()
-    if _HAS_LIGATURE.search(folded):  # a regex scan is much cheaper than translate()
-        folded = folded.translate(_LIGATURES)
-    decomposed = unicodedata.normalize("NFKD", folded).lower()  # 'ℌ' decomposes to 'H'
+    decomposed = unicodedata.normalize("NFKD", text.casefold()).casefold()  # ℌ -> H -> h
+    if _HAS_LIGATURE.search(decomposed):  # after NFKD, so 'ǣ' (æ + macron) unfolds too
+        decomposed = decomposed.translate(_LIGATURES)
     return _NON_ASCII.sub(_drop_combining, decomposed)
 
 

@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import repeat
 
@@ -84,6 +84,14 @@ class RidSet:
 
     def __len__(self) -> int:
         return sum(bits.bit_count() for bits in self.chunks.values())
+
+    def __iter__(self) -> Iterator[int]:
+        for chunk, bits in sorted(self.chunks.items()):
+            digits = bin(bits)[:1:-1]  # bit 0 first
+            position = digits.find("1")
+            while position >= 0:
+                yield chunk * CHUNK_BITS + position
+                position = digits.find("1", position + 1)
 
     def __contains__(self, rid: object) -> bool:
         if not isinstance(rid, int):

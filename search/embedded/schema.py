@@ -1,8 +1,9 @@
-"""The index file's tables: records, multi-valued filter keys, and an FTS5 table over the text.
+"""The index file's tables: records, their text, filter keys, facet bitmaps, and FTS5.
 
 Text arrives folded and stemmed (see `exportwatch.analysis`), so the FTS5 tokenizer only has to
-split it exactly as `analysis.tokenize` does: `\\w+` runs, which is unicode61 with diacritics
-kept and `_` as a token character.
+split it exactly as `analysis.tokenize` does: `\\w+` runs. For ASCII that is unicode61 with
+diacritics kept and `_` as a token character; `writing.fts_text` respaces other text so the two
+agree beyond ASCII too.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ def test_fold_lowercases_and_strips_diacritics_and_ligatures() -> None:
     assert fold("Düsseldorf Côte d'Ivoire İstanbul") == "dusseldorf cote d'ivoire istanbul"
     assert fold("Straße Æble Øre Œuvre Łódź") == "strasse aeble ore oeuvre lodz"
     assert fold("ℌ") == "h"
+    assert fold("ǣ") == fold(fold("ǣ")) == "ae"
 
 
 def test_tokenize_splits_on_non_word_characters() -> None:
@@ -51,3 +52,8 @@ def test_fold_is_idempotent_and_tokens_are_folded(text: str) -> None:
     folded = fold(text)
     assert fold(folded) == folded
     assert all(fold(token) == token for token in tokenize(text))
+
+
+def test_fold_is_idempotent_on_every_code_point() -> None:
+    characters = (chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
+    assert [c for c in characters if fold(fold(c)) != fold(c)] == []

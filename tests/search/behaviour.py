@@ -165,8 +165,8 @@ class IndexBehaviour:
         assert found(loaded, sources=("business-france",)) == {"e-sial", "e-fromage"}
 
     def test_date_window_overlaps_events_and_uses_deadlines(self, loaded: Index) -> None:
-        february = {"date_from": date(2027, 2, 1), "date_to": date(2027, 2, 28)}
-        assert found(loaded, **february) == {"e-biofach", "e-fromage"}
+        february = found(loaded, date_from=date(2027, 2, 1), date_to=date(2027, 2, 28))
+        assert february == {"e-biofach", "e-fromage"}
         assert found(loaded, date_from=date(2027, 2, 18), date_to=date(2027, 2, 18)) == {
             "e-biofach"
         }

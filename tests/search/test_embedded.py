@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import importlib
 import sqlite3
 import threading
 import time
@@ -16,7 +18,7 @@ import pytest
 
 from exportwatch.analysis import fold, tokenize
 from exportwatch.model import Document, Kind
-from exportwatch.search import Index, IndexUnavailableError, Query
+from exportwatch.search import Index, IndexUnavailableError, Query, Sort
 from exportwatch.search.embedded import EmbeddedIndex, bitmaps
 from exportwatch.search.embedded.compile import match_required
 from exportwatch.search.embedded.schema import TOKENIZER
@@ -144,6 +146,25 @@ def test_only_exclusions_return_everything_else(index: EmbeddedIndex) -> None:
     results = index.search(Query(text="-dairy"))
     assert [hit.document.title for hit in results.hits] == ["Wine fair"]
     assert results.hits[0].score is None
+
+
+def test_text_combines_with_dates_and_value_filters(index: EmbeddedIndex) -> None:
+    index.upsert(varied_document(n) for n in range(60))
+    for query in [
+        Query(text="dairy", date_from=date(2027, 3, 1), date_to=date(2027, 5, 31), size=100),
+        Query(text="fair", upcoming=True, today=date(2027, 6, 15), sort=Sort.SOONEST, size=100),
+        Query(text="dairy", kinds=(Kind.FINANCE,), languages=("en", "de"), size=100),
+        Query(text="fair -dairy", markets=("FR",), date_from=date(2027, 1, 1), size=100),
+    ]:
+        unfiltered = index.search(dataclasses.replace(query, text=""))
+        text_only = index.search(Query(text=query.text, size=100))
+        expected = {hit.document.id for hit in unfiltered.hits} & {
+            hit.document.id for hit in text_only.hits
+        }
+        results = index.search(query)
+        assert {hit.document.id for hit in results.hits} == expected != set()
+        assert results.total == len(expected)
+        assert sum(value.count for value in results.facets["kind"]) == len(expected)
 
 
 # -- rebuild --------------------------------------------------------------------------------
@@ -319,6 +340,7 @@ def varied_document(number: int, version: int = 0) -> Document:
         sectors=[["food.dairy"], ["machinery"], [], ["food", "health"]][(number + version) % 4],
         countries=[["DE"], ["EU"], ["US", "VN"], []][(number * 3 + version) % 4],
         starts_on=date(2027, 1 + (number + version) % 12, 1) if number % 5 else None,
+        deadline=date(2027, 1 + (number * 5 + version) % 12, 10) if number % 7 else None,
     )
 
 
@@ -357,3 +379,12 @@ def test_facet_bitmaps_follow_replacements_and_deletes(
     assert facet_counts(index) == expected_facets(list(live.values()), taxonomy)
     dairy = [document for document in live.values() if "Dairy" in document.title]
     assert facet_counts(index, "dairy") == expected_facets(dairy, taxonomy)
+
+
+def test_public_surface() -> None:
+    import exportwatch.search.embedded as package
+
+    assert package.__all__ == ["EmbeddedIndex"]
+    for name in ("backend", "bitmaps", "compile", "connections", "schema", "searching", "writing"):
+        module = importlib.import_module(f"exportwatch.search.embedded.{name}")
+        assert all(hasattr(module, exported) for exported in module.__all__), name
