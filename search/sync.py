@@ -2,19 +2,22 @@
 
 The store marks each written document in the same transaction that saves it; this job applies
 those marks in batches and acknowledges only what the index accepted. A failed batch stays
-queued (with the error recorded) for the next run.
+queued (with the error recorded) for the next run, and nothing is applied while `reindex`
+rebuilds the index.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from exportwatch.model import Document
 from exportwatch.search.errors import SearchError
 from exportwatch.search.index import Index
 from exportwatch.store import OutboxAction, OutboxEntry, Store
 
-__all__ = ["SyncReport", "sync_outbox"]
+__all__ = ["SyncReport", "rebuild_index", "sync_outbox"]
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,7 @@ class SyncReport:
     upserted: int = 0
     deleted: int = 0
     error: str | None = None
+    deferred: bool = False  # a rebuild is running; the changes wait for its new index
 
     @property
     def ok(self) -> bool:
@@ -34,9 +38,16 @@ class SyncReport:
 
 
 def sync_outbox(store: Store, index: Index, *, batch_size: int = 500) -> SyncReport:
-    """Apply queued index changes until the outbox is empty or the index fails."""
+    """Apply queued index changes until the outbox is empty, the index fails or a rebuild runs.
+
+    During a rebuild the changes stay queued: applied to the old index, they would be lost when
+    the new one replaces it; after the switch they are applied to the new one.
+    """
     report = SyncReport()
     while entries := store.outbox_batch(batch_size):
+        if store.index_rebuild_running():
+            report.deferred = True
+            break
         try:
             _apply(store, index, entries, report)
         except SearchError as error:
@@ -56,3 +67,20 @@ def _apply(store: Store, index: Index, entries: list[OutboxEntry], report: SyncR
     report.upserted += index.upsert(documents)
     index.delete(gone)
     report.deleted += len(gone)
+
+
+def rebuild_index(
+    store: Store, index: Index, documents: Iterable[Document] | None = None
+) -> tuple[int, SyncReport]:
+    """Rebuild `index` from the store with the sync held back, then apply what queued meanwhile.
+
+    `documents` defaults to every stored document (pass a wrapped iterator to show progress).
+    """
+    rebuild = store.begin_index_rebuild()
+    try:
+        count = index.rebuild(store.iter_documents() if documents is None else documents)
+    except BaseException:
+        store.finish_index_rebuild(rebuild, ok=False)
+        raise
+    store.finish_index_rebuild(rebuild, ok=True, documents=count)
+    return count, sync_outbox(store, index)

@@ -15,7 +15,7 @@ from rich.table import Table
 from exportwatch.cli.context import opened_services
 from exportwatch.model import Document, Kind
 from exportwatch.search import Query, Results, Sort
-from exportwatch.search.sync import sync_outbox
+from exportwatch.search.sync import rebuild_index
 from exportwatch.store import Store
 
 __all__ = ["reindex", "search"]
@@ -63,8 +63,8 @@ def reindex() -> None:
     """Rebuild the search index from the store: a new index, then an atomic switch."""
     with opened_services() as services, Progress(transient=True) as progress:
         task = progress.add_task("Indexing", total=services.store.count_documents())
-        count = services.index.rebuild(_tracked(services.store, progress, task))
-        report = sync_outbox(services.store, services.index)
+        documents = _tracked(services.store, progress, task)
+        count, report = rebuild_index(services.store, services.index, documents)
     typer.echo(f"Indexed {count} documents; applied {report.upserted} queued changes.")
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from exportwatch.settings import Settings
 from exportwatch.store.database import create_store_engine, upgrade_schema
 from exportwatch.store.documents import DocumentsMixin
+from exportwatch.store.rebuilds import RebuildsMixin
 from exportwatch.store.sources import SourcesMixin
 from exportwatch.store.subscribers import SubscribersMixin
 
 __all__ = ["Store"]
 
 
-class Store(DocumentsMixin, SourcesMixin, SubscribersMixin):
+class Store(DocumentsMixin, RebuildsMixin, SourcesMixin, SubscribersMixin):
     """Documents, source state and subscribers behind one typed API; no ORM object leaves it.
 
     Opening a store migrates its schema to the latest revision, so a fresh SQLite file is ready

@@ -31,6 +31,7 @@ __all__ = [
     "DeliveryRow",
     "DigestRow",
     "DocumentRow",
+    "IndexRebuildRow",
     "OutboxRow",
     "PendingAlertRow",
     "SourceRow",
@@ -110,6 +111,18 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_index_outbox_attempts_enqueued_at", "attempts", "enqueued_at"),)
+
+
+class IndexRebuildRow(Base):
+    """One `reindex` run; while one is running the outbox sync waits, so nothing is lost."""
+
+    __tablename__ = "index_rebuilds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    status: Mapped[str] = mapped_column(CODE)  # running | done | failed
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    documents: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SourceRow(Base):

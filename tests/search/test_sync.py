@@ -11,7 +11,7 @@ import pytest
 from exportwatch.model import Document
 from exportwatch.search.elasticsearch import ElasticsearchIndex
 from exportwatch.search.embedded import EmbeddedIndex
-from exportwatch.search.sync import sync_outbox
+from exportwatch.search.sync import rebuild_index, sync_outbox
 from exportwatch.store import Store
 from exportwatch.taxonomy import Taxonomy
 
@@ -71,3 +71,37 @@ def test_an_index_outage_keeps_changes_queued_until_it_returns(
     assert store.count_outbox() == len(corpus)
     recovered = sync_outbox(store, index)
     assert recovered.ok and index.count() == len(corpus) and store.count_outbox() == 0
+
+
+def test_changes_made_during_a_rebuild_reach_the_new_index(
+    store: Store, index: EmbeddedIndex, corpus: list[Document]
+) -> None:
+    store.save_documents(corpus[:20])
+    sync_outbox(store, index)
+
+    def documents_while_others_write() -> Iterator[Document]:
+        for position, document in enumerate(store.iter_documents()):
+            if position == 5:  # another process saves, deletes and syncs mid-rebuild
+                store.save_documents(corpus[20:])
+                store.delete_documents(["e-anuga"])
+                assert sync_outbox(store, index).deferred
+            yield document
+
+    count, report = rebuild_index(store, index, documents_while_others_write())
+    assert count == 20  # what the store held when the rebuild read it
+    assert report.ok and not report.deferred
+    assert index.count() == len(corpus) - 1 and index.get("e-anuga") is None
+    assert store.count_outbox() == 0
+
+
+def test_a_failed_rebuild_lets_the_sync_resume(
+    store: Store, index: EmbeddedIndex, corpus: list[Document]
+) -> None:
+    def broken() -> Iterator[Document]:
+        yield corpus[0]
+        raise RuntimeError("store went away")
+
+    with pytest.raises(RuntimeError):
+        rebuild_index(store, index, broken())
+    store.save_documents(corpus)
+    assert sync_outbox(store, index).upserted == len(corpus)

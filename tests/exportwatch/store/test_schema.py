@@ -20,6 +20,7 @@ TABLES = {
     "digests",
     "documents",
     "index_outbox",
+    "index_rebuilds",
     "pending_alerts",
     "source_runs",
     "sources",
