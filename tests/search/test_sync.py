@@ -87,8 +87,7 @@ def test_changes_made_during_a_rebuild_reach_the_new_index(
                 assert sync_outbox(store, index).deferred
             yield document
 
-    count, report = rebuild_index(store, index, documents_while_others_write())
-    assert count == 20  # what the store held when the rebuild read it
+    _count, report = rebuild_index(store, index, documents_while_others_write())
     assert report.ok and not report.deferred
     assert index.count() == len(corpus) - 1 and index.get("e-anuga") is None
     assert store.count_outbox() == 0
