@@ -99,7 +99,9 @@ def _cached_stem(token: str, language: str) -> str:
 
 def stem_text(texts: Iterable[str], language: str | None) -> str:
     """Every token of `texts` stemmed in the document's language, space-separated, for indexing."""
-    return " ".join(stem(token, language) for text in texts for token in tokenize(text))
+    tokens = [token for text in texts for token in tokenize(text)]
+    stemmer = _stemmer(language) if language else None
+    return " ".join(stemmer.stemWords(tokens) if stemmer else tokens)  # one call per document
 
 
 def query_stems(token: str) -> set[str]:
