@@ -108,6 +108,7 @@ class EmbeddedIndex(Index):
                     with sqlite_errors(building):
                         self._build(new, batches)
                     new.backup(live)
+                live.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the copy sits in the WAL
         finally:
             for suffix in _SIDE_FILES:
                 building.with_name(building.name + suffix).unlink(missing_ok=True)

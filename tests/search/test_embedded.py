@@ -258,6 +258,12 @@ def test_rebuild_keeps_wal_mode_and_other_connections_see_it(
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
+def test_rebuild_leaves_no_copy_of_the_index_in_the_wal(index: EmbeddedIndex) -> None:
+    index.rebuild([make_document(n, title="Rebuilt") for n in range(300)])
+    wal = index.path.with_name(index.path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size < index.path.stat().st_size / 4
+
+
 # -- failures -------------------------------------------------------------------------------
 
 
