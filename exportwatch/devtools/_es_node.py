@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import atexit
 import os
-import pwd
 import shutil
-import signal
-import stat
-import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import IO, NamedTuple
 
 import httpx
 
-from exportwatch.devtools._es_common import ElasticsearchSetupError, error_lines, logger, tail
+from exportwatch.devtools._es_common import ElasticsearchSetupError, error_lines, logger
 from exportwatch.devtools._es_distribution import ensure_distribution, es_version
 from exportwatch.devtools._java import JavaHome, find_java_home
+from exportwatch.devtools._server import (
+    Account,
+    LocalServer,
+    reachable_by,
+    spawn,
+    system_account,
+    tail,
+)
 
 __all__ = ["CLUSTER_NAME", "DEFAULT_HEAP", "HEAP_ENV", "NODE_USER", "LocalNode"]
 
@@ -27,7 +29,6 @@ DEFAULT_HEAP = "512m"
 HEAP_ENV = "EXPORTWATCH_ES_HEAP"
 # Elasticsearch refuses to run as root; as root we run it as this system user.
 NODE_USER = "exportwatch-es"
-_STOP_TIMEOUT = 30.0
 # Variables we set for the node; inherited values would point it elsewhere.
 _OWN_VARIABLES = (
     "CLI_JAVA_OPTS",
@@ -39,20 +40,17 @@ _OWN_VARIABLES = (
 )
 
 
-class _Account(NamedTuple):
-    """The system user the node runs as when we are root."""
-
-    name: str
-    uid: int
-    gid: int
-
-
-class LocalNode:
+class LocalNode(LocalServer):
     """A single-node cluster in a fresh temp dir: `start()`, use `url`, `stop()` removes it all.
 
     The node listens on 127.0.0.1 only, on ports the OS picks when it binds (``http.port=0``;
     ``node.portsfile`` tells us which), so parallel runs never race for a port.
     """
+
+    product = "Elasticsearch"
+    what = "the Elasticsearch node"
+    setup_error = ElasticsearchSetupError
+    logger = logger
 
     def __init__(
         self,
@@ -70,48 +68,27 @@ class LocalNode:
         self.http_port = http_port
         self.start_timeout = start_timeout
         self.user = user
-        self.run_dir: Path | None = None
         self.install_dir: Path | None = None
         self.java: JavaHome | None = None
-        self._url: str | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._console: IO[bytes] | None = None
+        super().__init__()
 
     @property
     def url(self) -> str:
         """The node's HTTP address, e.g. ``http://127.0.0.1:43043``."""
-        if self._url is None:
-            raise RuntimeError("the Elasticsearch node is not running")
-        return self._url
+        return super().url
 
-    @property
-    def pid(self) -> int | None:
-        """The process id of the node's launcher, None when it is not running."""
-        return self._process.pid if self._process is not None else None
-
-    def __enter__(self) -> LocalNode:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
+    def _start(self) -> None:
         """Start the node and wait until it is healthy, or raise `ElasticsearchSetupError`."""
-        if self._process is not None:
-            raise RuntimeError("the Elasticsearch node is already running")
         home = ensure_distribution(self.version, self.cache_dir)
         self.java = find_java_home()
-        account = _node_account(self.user)
-        atexit.register(self.stop)
-        try:
+        account = system_account(
+            (self.user,), product=self.product, error=self.setup_error, logger=logger
+        )
+        with self._stopped_on_failure():
             launched = time.monotonic()
             self._prepare(home, account)
             self._launch(account)
             self._url = self._wait_until_healthy(launched)
-        except BaseException:
-            self.stop()
-            raise
         logger.info(
             "Elasticsearch %s is up at %s after %.1f s (install %s, JDK %s = Java %d, run dir %s)",
             self.version,
@@ -122,27 +99,6 @@ class LocalNode:
             self.java.major,
             self.run_dir,
         )
-
-    def stop(self) -> None:
-        """Stop the node (SIGTERM, SIGKILL after a grace period) and remove its temp dir."""
-        atexit.unregister(self.stop)
-        process, self._process, self._url = self._process, None, None
-        if process is not None and process.poll() is None:
-            started = time.monotonic()
-            _terminate(process)
-            logger.info("stopped Elasticsearch in %.1f s", time.monotonic() - started)
-        if self._console is not None:
-            self._console.close()
-            self._console = None
-        if self.run_dir is not None:
-            _remove_tree(self.run_dir)
-            self.run_dir = None
-
-    def wait(self) -> int:
-        """Block until the node exits by itself; return its exit code."""
-        if self._process is None:
-            raise RuntimeError("the Elasticsearch node is not running")
-        return self._process.wait()
 
     def failure(self, reason: str) -> ElasticsearchSetupError:
         """Build the error for a node that failed: its error lines and the tail of its output."""
@@ -157,10 +113,10 @@ class LocalNode:
             + f"Last lines of the node's output:\n{output}"
         )
 
-    def _prepare(self, home: Path, account: _Account | None) -> None:
+    def _prepare(self, home: Path, account: Account | None) -> None:
         """Create the run dir (config, data, logs, tmp) and pick an install dir the user reads."""
         self.run_dir = run_dir = Path(tempfile.mkdtemp(prefix="exportwatch-es-"))
-        if account is not None and not _reachable_by(run_dir.parent, account):
+        if account is not None and not reachable_by(run_dir.parent, account):
             raise ElasticsearchSetupError(
                 f"the temp dir {run_dir.parent} is not reachable by the user {account.name} that "
                 "runs Elasticsearch; set TMPDIR to a directory such as /tmp"
@@ -174,23 +130,18 @@ class LocalNode:
             for name in ("config", "data", "logs", "tmp"):
                 _chown_tree(run_dir / name, account)
 
-    def _launch(self, account: _Account | None) -> None:
+    def _launch(self, account: Account | None) -> None:
         """Start the node's process in its own session, output going to ``console.log``."""
         assert self.run_dir is not None and self.install_dir is not None
-        self._console = (self.run_dir / "console.log").open("wb")
+        self._output = (self.run_dir / "console.log").open("wb")
         command = [str(self.install_dir / "bin" / "elasticsearch")]
         command += [f"-E{name}={value}" for name, value in self._settings().items()]
-        self._process = subprocess.Popen(
+        self._process = spawn(
             command,
             cwd=self.run_dir,
             env=self._environment(account),
-            stdin=subprocess.DEVNULL,
-            stdout=self._console,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            user=account.uid if account else None,
-            group=account.gid if account else None,
-            extra_groups=[] if account else None,
+            output=self._output,
+            account=account,
         )
 
     def _settings(self) -> dict[str, str]:
@@ -214,7 +165,7 @@ class LocalNode:
             settings["xpack.ml.enabled"] = "false"
         return settings
 
-    def _environment(self, account: _Account | None) -> dict[str, str]:
+    def _environment(self, account: Account | None) -> dict[str, str]:
         """Return the node's environment: JDK, heap, config and temp dir."""
         assert self.run_dir is not None and self.java is not None
         env = {key: value for key, value in os.environ.items() if key not in _OWN_VARIABLES}
@@ -265,87 +216,12 @@ def _is_healthy(url: str) -> bool:
     return response.status_code == 200 and response.json().get("status") in ("yellow", "green")
 
 
-def _terminate(process: subprocess.Popen[bytes]) -> None:
-    """Stop the node's process group: SIGTERM, then SIGKILL if it does not exit in time."""
-    # Not yet reaped, so the group id is still ours (start_new_session made pid == pgid).
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=_STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        logger.warning("Elasticsearch ignored SIGTERM for %.0f s; killing it", _STOP_TIMEOUT)
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def _remove_tree(path: Path) -> None:
-    """Remove ``path``; a failure is logged, since the node itself has already stopped."""
-    try:
-        shutil.rmtree(path)
-    except OSError as exc:
-        logger.warning("could not remove the node's run dir %s: %s", path, exc)
-
-
-def _node_account(user: str) -> _Account | None:
-    """Return the system user to run the node as when we are root, creating it if needed."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        entry = pwd.getpwnam(user)
-    except KeyError:
-        _create_system_user(user)
-        entry = pwd.getpwnam(user)
-    return _Account(user, entry.pw_uid, entry.pw_gid)
-
-
-def _create_system_user(user: str) -> None:
-    """Create a system user without home or login shell (Elasticsearch refuses root)."""
-    useradd = shutil.which("useradd") or "/usr/sbin/useradd"
-    command = [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-    except OSError as exc:
-        raise ElasticsearchSetupError(
-            f"Elasticsearch refuses to run as root and {useradd} is missing to create the "
-            f"user {user!r} (apt-get install passwd), or run the tests as a normal user"
-        ) from exc
-    if result.returncode != 0 and not _user_exists(user):  # another process may have won
-        raise ElasticsearchSetupError(
-            f"could not create the system user {user!r} to run Elasticsearch (it refuses to run "
-            f"as root): {' '.join(command)} said: {result.stderr.strip()}"
-        )
-    logger.info("created the system user %s to run Elasticsearch", user)
-
-
-def _user_exists(user: str) -> bool:
-    """Tell whether the system knows ``user``."""
-    try:
-        pwd.getpwnam(user)
-    except KeyError:
-        return False
-    return True
-
-
-def _reachable_by(path: Path, account: _Account) -> bool:
-    """Tell whether ``account`` may enter ``path`` and every directory above it."""
-    for directory in (path, *path.parents):
-        info = directory.stat()
-        if info.st_uid == account.uid:
-            needed = stat.S_IXUSR
-        elif info.st_gid == account.gid:
-            needed = stat.S_IXGRP
-        else:
-            needed = stat.S_IXOTH
-        if not info.st_mode & needed:
-            return False
-    return True
-
-
-def _install_dir_for(home: Path, run_dir: Path, account: _Account | None) -> Path:
+def _install_dir_for(home: Path, run_dir: Path, account: Account | None) -> Path:
     """Return ``home`` if the node's user can read it, else a hard-linked copy in ``run_dir``.
 
     Root's cache (``/root/.cache``) is closed to other users; linking costs well under a second.
     """
-    if account is None or _reachable_by(home, account):
+    if account is None or reachable_by(home, account):
         return home
     staged = run_dir / "install"
     shutil.copytree(home, staged, symlinks=True, copy_function=_link_or_copy)
@@ -361,7 +237,7 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def _chown_tree(path: Path, account: _Account) -> None:
+def _chown_tree(path: Path, account: Account) -> None:
     """Give ``path`` and everything under it to ``account``."""
     os.chown(path, account.uid, account.gid)
     for directory, dirs, files in os.walk(path):

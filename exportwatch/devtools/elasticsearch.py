@@ -9,15 +9,12 @@ Run ``python -m exportwatch.devtools.elasticsearch`` to start a node until Ctrl-
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 import httpx
 
@@ -32,6 +29,7 @@ from exportwatch.devtools._es_distribution import (
 )
 from exportwatch.devtools._es_node import CLUSTER_NAME, DEFAULT_HEAP, HEAP_ENV, LocalNode
 from exportwatch.devtools._java import JavaHome, find_java, find_java_home, java_major
+from exportwatch.devtools._server import run_until_interrupted
 
 __all__ = [
     "CACHE_ENV",
@@ -110,23 +108,12 @@ def run_foreground(
     *, version: str | None = None, http_port: int | None = None, heap: str | None = None
 ) -> int:
     """Start a node, print how to use it, and stop it on Ctrl-C; return an exit code."""
-    _log_to_stderr()
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        with LocalNode(version, http_port=http_port, heap=heap) as node:
-            print(f"Elasticsearch {node.version} is running at {node.url}", flush=True)
-            print(f"export EXPORTWATCH_ELASTICSEARCH_URL={node.url}", flush=True)
-            print("Press Ctrl-C to stop it.", flush=True)
-            code = node.wait()
-            raise node.failure(f"stopped by itself with exit code {code}")
-    except KeyboardInterrupt:
-        print("Elasticsearch stopped.", flush=True)
-        return 0
-    except ElasticsearchSetupError as exc:
-        print(f"error: {exc}", file=sys.stderr, flush=True)
-        return 1
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    node = LocalNode(version, http_port=http_port, heap=heap)
+    return run_until_interrupted(
+        node,
+        title=f"Elasticsearch {node.version}",
+        url_variable="EXPORTWATCH_ELASTICSEARCH_URL",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -142,20 +129,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     return run_foreground(version=args.version, http_port=args.port, heap=args.heap)
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    """Turn SIGTERM into the same clean stop as Ctrl-C."""
-    raise KeyboardInterrupt
-
-
-def _log_to_stderr() -> None:
-    """Show this module's progress (download, start) when nothing else configured logging."""
-    if not logging.getLogger().handlers and not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
 
 
 if __name__ == "__main__":

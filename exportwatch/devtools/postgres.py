@@ -16,30 +16,34 @@ Run ``python -m exportwatch.devtools.postgres`` to start a server until Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import atexit
 import logging
 import os
-import pwd
 import re
 import shutil
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, NamedTuple
 
 import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from exportwatch.devtools._server import (
+    Account,
+    LocalServer,
+    reachable_by,
+    run_until_interrupted,
+    spawn,
+    system_account,
+    tail,
+)
 from exportwatch.errors import ExportwatchError
 
 __all__ = [
@@ -74,7 +78,6 @@ SUPERUSER = "exportwatch"
 DATABASE = "exportwatch"
 
 _SERVER_PROGRAMS = ("initdb", "postgres")
-_STOP_TIMEOUT = 30.0
 # A cluster takes about 40 MB, each test database 8 MB; Docker's default /dev/shm is 64 MB.
 _RAM_DIR = Path("/dev/shm")
 _RAM_DIR_MIN_BYTES = 1 << 30
@@ -92,14 +95,6 @@ _SETTINGS = {
 
 class PostgresSetupError(ExportwatchError):
     """The local PostgreSQL server could not be provided; the message says what to do."""
-
-
-class _Account(NamedTuple):
-    """The system user the server runs as when we are root."""
-
-    name: str
-    uid: int
-    gid: int
 
 
 def find_bindir(*, pg_config: str | None = "pg_config", lib_root: Path = LIB_ROOT) -> Path:
@@ -150,7 +145,7 @@ def _versioned_bindirs(lib_root: Path) -> list[Path]:
     return [path / "bin" for path in versions]
 
 
-class LocalPostgres:
+class LocalPostgres(LocalServer):
     """A PostgreSQL server in a fresh temp dir: `start()`, use `url`, `stop()` removes it all.
 
     The temp dir is made in ``parent_dir``, by default in RAM (``/dev/shm``) when it has room,
@@ -159,6 +154,14 @@ class LocalPostgres:
     there and from its Unix socket in the temp dir), and has one database, ``exportwatch``,
     owned by the superuser ``exportwatch``.
     """
+
+    product = "PostgreSQL"
+    what = "the PostgreSQL server"
+    setup_error = PostgresSetupError
+    logger = logger
+    # Fast shutdown, then immediate shutdown, both sent to the postmaster alone.
+    _STOP_SIGNALS = (signal.SIGINT, signal.SIGQUIT)
+    _SIGNAL_GROUP = False
 
     def __init__(
         self,
@@ -176,46 +179,29 @@ class LocalPostgres:
         self.database = database
         self.start_timeout = start_timeout
         self.user = user
-        self.run_dir: Path | None = None
-        self._url: str | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
+        super().__init__()
 
     @property
     def url(self) -> str:
         """SQLAlchemy URL of the database, ``postgresql+psycopg://exportwatch@127.0.0.1:N/…``."""
-        if self._url is None:
-            raise RuntimeError("the PostgreSQL server is not running")
-        return self._url
+        return super().url
 
-    @property
-    def pid(self) -> int | None:
-        """The process id of the server (the postmaster), None when it is not running."""
-        return self._process.pid if self._process is not None else None
-
-    def __enter__(self) -> LocalPostgres:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
+    def _start(self) -> None:
         """Create, start and wait for the server, or raise `PostgresSetupError` with its log."""
-        if self._process is not None:
-            raise RuntimeError("the PostgreSQL server is already running")
         bindir = self.bindir or find_bindir()
-        account = _server_account(self.user)
-        atexit.register(self.stop)
-        started = time.monotonic()
-        try:
+        # As root: the user asked for, else Debian's `postgres`, else ours (created if need be).
+        account = system_account(
+            (self.user,) if self.user else ("postgres", SERVER_USER),
+            product=self.product,
+            error=self.setup_error,
+            logger=logger,
+        )
+        with self._stopped_on_failure():
+            started = time.monotonic()
             self._init_cluster(bindir, account)
             initialised = time.monotonic()
             port = self._launch(bindir, account)
             _create_database(self._wait_until_ready(port), self.database)
-        except BaseException:
-            self.stop()
-            raise
         self._url = _sqlalchemy_url(port, self.database)
         logger.info(
             "PostgreSQL (%s) is up at %s after %.1f s (initdb %.1f s, start %.1f s; run dir %s)",
@@ -227,42 +213,21 @@ class LocalPostgres:
             self.run_dir,
         )
 
-    def stop(self) -> None:
-        """Stop the server (fast shutdown, harder if it lingers) and remove its temp dir."""
-        atexit.unregister(self.stop)
-        process, self._process, self._url = self._process, None, None
-        if process is not None and process.poll() is None:
-            started = time.monotonic()
-            _shut_down(process)
-            logger.info("stopped PostgreSQL in %.1f s", time.monotonic() - started)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-        if self.run_dir is not None:
-            shutil.rmtree(self.run_dir, ignore_errors=True)
-            self.run_dir = None
-
-    def wait(self) -> int:
-        """Block until the server exits by itself; return its exit code."""
-        if self._process is None:
-            raise RuntimeError("the PostgreSQL server is not running")
-        return self._process.wait()
-
     def failure(self, reason: str, output: str | None = None) -> PostgresSetupError:
         """Build the error for a server that failed, with the tail of its log."""
         if output is None:
             log = self.run_dir / "postgres.log" if self.run_dir else None
-            output = _tail(log) if log else "(none: the server was never launched)"
+            output = tail(log) if log else "(none: the server was never launched)"
         return PostgresSetupError(
             f"PostgreSQL {reason}.\nRun dir: {self.run_dir}\nLast lines of its output:\n{output}"
         )
 
-    def _init_cluster(self, bindir: Path, account: _Account | None) -> None:
+    def _init_cluster(self, bindir: Path, account: Account | None) -> None:
         """Create the run dir, owned by the server's user, and a cluster in ``run_dir/data``."""
         parent = self.parent_dir or _default_parent_dir()
         self.run_dir = run_dir = Path(tempfile.mkdtemp(prefix="exportwatch-pg-", dir=parent))
         if account is not None:
-            if not _reachable_by(run_dir.parent, account):
+            if not reachable_by(run_dir.parent, account):
                 raise PostgresSetupError(
                     f"the temp dir {run_dir.parent} is closed to the user {account.name} that "
                     "runs PostgreSQL; set TMPDIR to a directory such as /tmp"
@@ -293,26 +258,21 @@ class LocalPostgres:
         # Trust only the socket in the run dir and 127.0.0.1, whatever initdb's defaults are.
         (run_dir / "data" / "pg_hba.conf").write_text(_HBA, encoding="utf-8")
 
-    def _launch(self, bindir: Path, account: _Account | None) -> int:
+    def _launch(self, bindir: Path, account: Account | None) -> int:
         """Start ``postgres`` in its own session, output going to ``postgres.log``; its port."""
         assert self.run_dir is not None
         port = self.port or _free_port()
-        self._log = (self.run_dir / "postgres.log").open("wb")
+        self._output = (self.run_dir / "postgres.log").open("wb")
         command = [str(bindir / "postgres"), "-D", str(self.run_dir / "data"), "-p", str(port)]
         command += ["-k", str(self.run_dir)]
         for name, value in _SETTINGS.items():
             command += ["-c", f"{name}={value}"]
-        self._process = subprocess.Popen(
+        self._process = spawn(
             command,
             cwd=self.run_dir,
             env=_environment(account, self.run_dir),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            user=account.uid if account else None,
-            group=account.gid if account else None,
-            extra_groups=[] if account else None,
+            output=self._output,
+            account=account,
         )
         return port
 
@@ -399,32 +359,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--port", type=int, help="TCP port on 127.0.0.1 (default: a free one)")
     args = parser.parse_args(argv)
-    if not logging.getLogger().handlers and not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        with LocalPostgres(port=args.port) as server:
-            print(f"PostgreSQL is running at {server.url}", flush=True)
-            print(f"export EXPORTWATCH_DATABASE_URL={server.url}", flush=True)
-            print("Press Ctrl-C to stop it (its data is deleted).", flush=True)
-            code = server.wait()
-            raise server.failure(f"stopped by itself with exit code {code}")
-    except KeyboardInterrupt:
-        print("PostgreSQL stopped.", flush=True)
-        return 0
-    except PostgresSetupError as exc:
-        print(f"error: {exc}", file=sys.stderr, flush=True)
-        return 1
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    """Turn SIGTERM into the same clean stop as Ctrl-C."""
-    raise KeyboardInterrupt
+    return run_until_interrupted(
+        LocalPostgres(port=args.port),
+        title="PostgreSQL",
+        url_variable="EXPORTWATCH_DATABASE_URL",
+        stop_hint=" (its data is deleted)",
+    )
 
 
 def _create_database(conninfo: str, database: str) -> None:
@@ -467,89 +407,12 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _environment(account: _Account | None, run_dir: Path) -> dict[str, str]:
+def _environment(account: Account | None, run_dir: Path) -> dict[str, str]:
     """Return the server's environment: ours without libpq's ``PG*`` variables."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
     if account is not None:
         env.update(HOME=str(run_dir), USER=account.name, LOGNAME=account.name)
     return env
-
-
-def _server_account(user: str | None) -> _Account | None:
-    """Return the user to run the server as when we are root: ``user``, ``postgres`` or ours."""
-    if os.geteuid() != 0:
-        return None
-    for name in (user,) if user else ("postgres", SERVER_USER):
-        try:
-            entry = pwd.getpwnam(name)
-        except KeyError:
-            continue
-        return _Account(name, entry.pw_uid, entry.pw_gid)
-    name = user or SERVER_USER
-    _create_system_user(name)
-    entry = pwd.getpwnam(name)
-    return _Account(name, entry.pw_uid, entry.pw_gid)
-
-
-def _create_system_user(user: str) -> None:
-    """Create a system user without home or login shell (PostgreSQL refuses root)."""
-    useradd = shutil.which("useradd") or "/usr/sbin/useradd"
-    command = [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-    except OSError as exc:
-        raise PostgresSetupError(
-            f"PostgreSQL refuses to run as root and {useradd} is missing to create the user "
-            f"{user!r} (apt-get install passwd), or run the tests as a normal user"
-        ) from exc
-    try:
-        pwd.getpwnam(user)  # another process may have created it meanwhile
-    except KeyError:
-        raise PostgresSetupError(
-            f"could not create the system user {user!r} to run PostgreSQL (it refuses to run "
-            f"as root): {' '.join(command)} said: {result.stderr.strip()}"
-        ) from None
-    logger.info("created the system user %s to run PostgreSQL", user)
-
-
-def _reachable_by(path: Path, account: _Account) -> bool:
-    """Tell whether ``account`` may enter ``path`` and every directory above it."""
-    for directory in (path, *path.parents):
-        info = directory.stat()
-        if info.st_uid == account.uid:
-            needed = stat.S_IXUSR
-        elif info.st_gid == account.gid:
-            needed = stat.S_IXGRP
-        else:
-            needed = stat.S_IXOTH
-        if not info.st_mode & needed:
-            return False
-    return True
-
-
-def _shut_down(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server: SIGINT (fast shutdown), then SIGQUIT, then SIGKILL of its group."""
-    for signum in (signal.SIGINT, signal.SIGQUIT):
-        process.send_signal(signum)
-        try:
-            process.wait(timeout=_STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            logger.warning("PostgreSQL ignored %s for %.0f s", signum.name, _STOP_TIMEOUT)
-        else:
-            return
-    # Not yet reaped, so the group id is still ours (start_new_session made pid == pgid).
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    """Return the last lines of a text file, or a note that it is missing or empty."""
-    try:
-        with path.open(encoding="utf-8", errors="replace") as file:
-            last = deque(file, maxlen=lines)
-    except OSError as exc:
-        return f"({path} could not be read: {exc.strerror})"
-    return "".join(last).rstrip() or f"({path} is empty)"
 
 
 if __name__ == "__main__":
