@@ -8,6 +8,7 @@ import typer
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from exportwatch.jobs import register_jobs
 from exportwatch.scheduler import create_scheduler
 from exportwatch.services import open_services
 from exportwatch.settings import Settings, load_settings
@@ -29,7 +30,9 @@ def run(
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     services = open_services(settings)
     log.info(describe_backends(settings))
-    app = create_app(services, scheduler=create_scheduler(services.store.engine))
+    scheduler = create_scheduler(services.store.engine)
+    register_jobs(scheduler, services)
+    app = create_app(services, scheduler=scheduler)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     finally:
