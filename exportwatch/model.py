@@ -20,6 +20,7 @@ __all__ = [
     "RawItem",
     "RunStatus",
     "SourceLink",
+    "SourceProfile",
     "Subscriber",
     "Subscription",
     "Venue",
@@ -78,9 +79,18 @@ class SourceLink:
 class RawItem:
     """One item as a crawler found it, before normalization.
 
-    Text fields may hold HTML; `fields` carries whatever else the source type extracted
-    (date strings, location, categories, guid-like identifiers) under the names the source
-    definition gave them.
+    Text fields may hold HTML. `fields` carries what else the source type extracted, as strings
+    or lists of strings, under these names (all optional; any other name ends up in
+    `Document.extra`):
+
+    - `dates` free text holding the event's date or range ("12–15 March 2027");
+      `starts`, `ends` when the source gives them apart;
+    - `deadline` (application, comment or registration), `effective` (entry into force),
+      `published`, `updated` (timestamps, any common format);
+    - `location` free-text place; `venue`, `city`, `country` when the source splits them;
+    - `countries` markets the item is about; `eligible_countries` where applicants are based;
+    - `categories` the source's own labels (mapped through lookups and keywords to sectors);
+    - `hs_codes`, `organizer`, `provider`, `reference`, `kind`, `timezone` (IANA name).
     """
 
     source_id: str
@@ -92,6 +102,24 @@ class RawItem:
     body: str = ""
     language: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True, frozen=True)
+class SourceProfile:
+    """What the pipeline needs to know about a source: its kind, language and defaults.
+
+    Built from a source definition by the layer that wires crawlers to the pipeline, so the
+    pipeline never imports the crawlers. `lookups` maps a RawItem field name to the source's
+    own labels and the taxonomy codes (or kind) they stand for.
+    """
+
+    id: str
+    kind: Kind
+    language: str | None = None
+    countries: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    timezone: str | None = None
+    lookups: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -6,13 +6,15 @@ hook that mypy cannot follow, so we give mypy a symlink view of the package as i
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAPPED_FOLDERS = ("crawlers", "pipeline", "search", "alerts")
-VIEW = ROOT / "build" / "typecheck"
+# A separate view per caller (EXPORTWATCH_TYPECHECK_VIEW) lets several checks run at once.
+VIEW = Path(os.environ.get("EXPORTWATCH_TYPECHECK_VIEW", ROOT / "build" / "typecheck"))
 
 
 def build_view() -> Path:
