@@ -231,7 +231,7 @@ def ingest(run: Run, store: Store, index: Index, corpus: Corpus, batch_size: int
         task = progress.add_task(f"{run.backend} {run.n:,}: index (sync)", total=run.n)
         metered = MeteredIndex(index, lambda done: progress.advance(task, done))
         started = time.perf_counter()
-        report = sync_outbox(store, cast(Index, metered), batch_size=batch_size)
+        report = sync_outbox(store, cast(Index, metered))
         run.sync_seconds = time.perf_counter() - started
         run.upsert_seconds = metered.seconds
     if not report.ok or report.upserted != run.n:

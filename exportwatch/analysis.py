@@ -21,6 +21,7 @@ __all__ = [
     "fold",
     "query_stems",
     "stem",
+    "stem_folded",
     "stem_text",
     "tokenize",
 ]
@@ -99,7 +100,12 @@ def _cached_stem(token: str, language: str) -> str:
 
 def stem_text(texts: Iterable[str], language: str | None) -> str:
     """Every token of `texts` stemmed in the document's language, space-separated, for indexing."""
-    tokens = [token for text in texts for token in tokenize(text)]
+    return stem_folded([fold(text) for text in texts], language)
+
+
+def stem_folded(texts: Iterable[str], language: str | None) -> str:
+    """`stem_text` for texts already folded (the indexer folds them anyway, once)."""
+    tokens = [token for text in texts for token in _TOKEN.findall(text)]
     stemmer = _stemmer(language) if language else None
     return " ".join(stemmer.stemWords(tokens) if stemmer else tokens)  # one call per document
 

@@ -155,27 +155,84 @@ class Document:
 
     def to_json(self) -> dict[str, Any]:
         """The API's JSON shape: dates as ISO strings, enums as their values."""
-        return {f.name: _json_value(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        # Spelled out (in field order) because every stored and indexed document passes here.
+        venue = self.venue
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "title": self.title,
+            "url": self.url,
+            "source_id": self.source_id,
+            "summary": self.summary,
+            "body": self.body,
+            "language": self.language,
+            "published_at": _iso(self.published_at),
+            "updated_at": _iso(self.updated_at),
+            "fetched_at": _iso(self.fetched_at),
+            "starts_on": _iso(self.starts_on),
+            "ends_on": _iso(self.ends_on),
+            "deadline": _iso(self.deadline),
+            "effective_on": _iso(self.effective_on),
+            "venue": None
+            if venue is None
+            else {"name": venue.name, "city": venue.city, "country": venue.country},
+            "countries": list(self.countries),
+            "eligible_countries": list(self.eligible_countries),
+            "sectors": list(self.sectors),
+            "hs_codes": list(self.hs_codes),
+            "organizer": self.organizer,
+            "provider": self.provider,
+            "reference": self.reference,
+            "content_hash": self.content_hash,
+            "links": [{"source_id": link.source_id, "url": link.url} for link in self.links],
+            "extra": _json_value(self.extra),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Document:
         """Rebuild a document from `to_json` output (trusted input, e.g. the store's payload)."""
-        values = {f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data}
-        values["kind"] = Kind(values["kind"])
-        for name in _DATETIME_FIELDS:
-            if values.get(name):
-                values[name] = datetime.fromisoformat(values[name])
-        for name in _DATE_FIELDS:
-            if values.get(name):
-                values[name] = date.fromisoformat(values[name])
-        if values.get("venue"):
-            values["venue"] = Venue(**values["venue"])
-        values["links"] = [SourceLink(**link) for link in values.get("links") or []]
-        return cls(**values)
+        get = data.get
+        venue = get("venue")
+        return cls(
+            id=data["id"],
+            kind=Kind(data["kind"]),
+            title=data["title"],
+            url=data["url"],
+            source_id=data["source_id"],
+            summary=get("summary") or "",
+            body=get("body") or "",
+            language=get("language"),
+            published_at=_datetime(get("published_at")),
+            updated_at=_datetime(get("updated_at")),
+            fetched_at=_datetime(get("fetched_at")),
+            starts_on=_date(get("starts_on")),
+            ends_on=_date(get("ends_on")),
+            deadline=_date(get("deadline")),
+            effective_on=_date(get("effective_on")),
+            venue=Venue(**venue) if venue else None,
+            countries=list(get("countries") or ()),
+            eligible_countries=list(get("eligible_countries") or ()),
+            sectors=list(get("sectors") or ()),
+            hs_codes=list(get("hs_codes") or ()),
+            organizer=get("organizer"),
+            provider=get("provider"),
+            reference=get("reference"),
+            content_hash=get("content_hash") or "",
+            links=[SourceLink(**link) for link in get("links") or ()],
+            extra=dict(get("extra") or {}),
+        )
 
 
-_DATETIME_FIELDS = ("published_at", "updated_at", "fetched_at")
-_DATE_FIELDS = ("starts_on", "ends_on", "deadline", "effective_on")
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _datetime(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 def _json_value(value: Any) -> Any:

@@ -94,11 +94,16 @@ class ElasticsearchIndex(Index):
 
     def _write(self, records: list[IndexRecord]) -> None:
         self._ensure_alias()
-        self._bulk(self.alias, [index_action(record) for record in records], refresh=True)
+        self._bulk(self.alias, [index_action(record) for record in records], refresh=False)
 
     def _remove(self, ids: list[str]) -> None:
         self._ensure_alias()
-        self._bulk(self.alias, [delete_action(id_) for id_ in ids], refresh=True)
+        self._bulk(self.alias, [delete_action(id_) for id_ in ids], refresh=False)
+
+    def _flush(self) -> None:
+        """One refresh per upsert or delete call, not per bulk request."""
+        with self._guard("refresh"):
+            self._client.indices.refresh(index=self.alias)
 
     def _fetch(self, document_id: str) -> Document | None:
         self._ensure_alias()

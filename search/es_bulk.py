@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from elasticsearch import ApiError, Elasticsearch
 
+from exportwatch import jsoncodec
 from exportwatch.search.errors import SearchError
 from exportwatch.search.es_mapping import record_source
 from exportwatch.search.records import IndexRecord
@@ -127,4 +128,4 @@ def _action_id(action: str) -> str:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))  # ASCII: lone surrogates stay escaped
+    return jsoncodec.dumps(value)  # valid UTF-8: text orjson refuses is written escaped

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from itertools import islice
 
 from exportwatch.model import Document
+from exportwatch.search.errors import SearchError
 from exportwatch.search.highlight import highlight
 from exportwatch.search.query import Query, Resolved, resolve
 from exportwatch.search.records import IndexRecord, make_record
@@ -26,17 +29,26 @@ class Index(ABC):
     """A search index over documents; a projection of the store that can always be rebuilt."""
 
     name: str = "index"
-    batch_size: int = 1000
+    batch_size: int = 500
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
 
     def upsert(self, documents: Iterable[Document]) -> int:
         """Add or replace documents by id (idempotent); returns how many were written."""
-        written = 0
-        for batch in self._record_batches(documents):
-            self._write(batch)
-            written += len(batch)
+        written, attempted = 0, False
+        try:
+            for batch in self._record_batches(documents):
+                attempted = True
+                self._write(batch)
+                written += len(batch)
+        except BaseException:
+            if attempted:  # what a failed batch did accept is searchable, as with success
+                with suppress(SearchError):
+                    self._flush()
+            raise
+        if attempted:
+            self._flush()
         return written
 
     def delete(self, ids: Iterable[str]) -> None:
@@ -44,6 +56,7 @@ class Index(ABC):
         ids = list(ids)
         if ids:
             self._remove(ids)
+            self._flush()
 
     def get(self, document_id: str) -> Document | None:
         """The indexed copy of a document, or None."""
@@ -75,9 +88,23 @@ class Index(ABC):
         """Release connections."""
 
     def _record_batches(self, documents: Iterable[Document]) -> Iterator[list[IndexRecord]]:
+        """Batches of records, each built in a thread while the caller writes the previous one.
+
+        Building records is Python work; writing is mostly SQLite or network I/O, which
+        releases the GIL, so the two overlap on a second core.
+        """
         iterator = iter(documents)
-        while batch := list(islice(iterator, self.batch_size)):
-            yield [make_record(document, self.taxonomy) for document in batch]
+        with ThreadPoolExecutor(1, thread_name_prefix="index-records") as builder:
+            ahead = builder.submit(self._records, list(islice(iterator, self.batch_size)))
+            while batch := ahead.result():
+                ahead = builder.submit(self._records, list(islice(iterator, self.batch_size)))
+                yield batch
+
+    def _records(self, documents: list[Document]) -> list[IndexRecord]:
+        return [make_record(document, self.taxonomy) for document in documents]
+
+    def _flush(self) -> None:  # noqa: B027 - optional hook
+        """Make the writes of one `upsert` or `delete` call visible to searches."""
 
     def _hit(self, document: Document, score: float | None, resolved: Resolved) -> Hit:
         marks: dict[str, str] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date
 
-from exportwatch.analysis import fold, stem_text
+from exportwatch.analysis import fold, stem_folded
 from exportwatch.model import Document, Kind
 from exportwatch.taxonomy import Taxonomy
 
@@ -44,12 +44,13 @@ class IndexRecord:
 def make_record(document: Document, taxonomy: Taxonomy) -> IndexRecord:
     """Derive the search fields of `document`; unknown codes are kept, never dropped."""
     start, end = _window(document)
+    title, summary, body = fold(document.title), fold(document.summary), fold(document.body)
     return IndexRecord(
         document=document,
-        title=fold(document.title),
-        summary=fold(document.summary),
-        body=fold(document.body),
-        stems=stem_text((document.title, document.summary, document.body), document.language),
+        title=title,
+        summary=summary,
+        body=body,
+        stems=stem_folded((title, summary, body), document.language),
         sector_keys=_sector_keys(document, taxonomy),
         market_keys=_market_keys(document, taxonomy, reference=start),
         window_start=start,

@@ -37,7 +37,7 @@ class SyncReport:
         return self.error is None
 
 
-def sync_outbox(store: Store, index: Index, *, batch_size: int = 500) -> SyncReport:
+def sync_outbox(store: Store, index: Index, *, batch_size: int = 2000) -> SyncReport:
     """Apply queued index changes until the outbox is empty, the index fails or a rebuild runs.
 
     During a rebuild the changes stay queued: applied to the old index, they would be lost when

@@ -7,7 +7,6 @@ locked" when a read inside the transaction would have to be upgraded to a write.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from exportwatch import jsoncodec
 from exportwatch.store.errors import StoreError
 
 __all__ = [
@@ -44,7 +44,9 @@ _BEGIN_OPTION = "exportwatch_sqlite_begin"
 def create_store_engine(url: str) -> Engine:
     """An engine for `url`; for a SQLite file, create its directory and apply the pragmas."""
     parsed = make_url(url)
-    engine = create_engine(parsed, json_serializer=_dump_json)
+    engine = create_engine(
+        parsed, json_serializer=jsoncodec.dumps, json_deserializer=jsoncodec.loads
+    )
     if parsed.get_backend_name() == "sqlite":
         _prepare_sqlite_file(parsed.database)
         event.listen(engine, "connect", _on_sqlite_connect)
@@ -127,10 +129,6 @@ class StoreBase:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def _dump_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _prepare_sqlite_file(database: str | None) -> None:

@@ -8,13 +8,13 @@ live file is never renamed or deleted, which WAL forbids while another process h
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
+from exportwatch import jsoncodec
 from exportwatch.model import Document
 from exportwatch.search.embedded.bitmaps import BitmapCache
 from exportwatch.search.embedded.connections import Connections, open_connection, sqlite_errors
@@ -82,7 +82,7 @@ class EmbeddedIndex(Index):
         with self._connections.read() as connection:
             sql = "SELECT payload FROM contents JOIN records USING (rid) WHERE id = ?"
             row = connection.execute(sql, (document_id,)).fetchone()
-        return Document.from_json(json.loads(row[0])) if row else None
+        return Document.from_json(jsoncodec.loads(row[0])) if row else None
 
     def _execute(self, resolved: Resolved) -> BackendPage:
         with self._connections.read() as connection:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from exportwatch.search.errors import IndexUnavailableError
 
-__all__ = ["Connections", "open_connection", "sqlite_errors"]
+__all__ = ["PRAGMAS", "WRITER_PRAGMAS", "Connections", "open_connection", "sqlite_errors"]
 
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -25,6 +25,13 @@ PRAGMAS = (
     "PRAGMA journal_size_limit = 67108864",  # shrink the WAL back after a rebuild
     "PRAGMA mmap_size = 1073741824",  # readers share the OS page cache
     "PRAGMA temp_store = MEMORY",
+)
+# The writer inserts into large B-trees: a bigger page cache and fewer, larger checkpoints
+# (each one syncs the file) measured about 20% faster ingest (bench/search.py).
+WRITER_PRAGMAS = (
+    *PRAGMAS,
+    "PRAGMA cache_size = -65536",  # 64 MiB
+    "PRAGMA wal_autocheckpoint = 4096",  # pages: 16 MiB of WAL
 )
 
 
@@ -99,7 +106,7 @@ class Connections:
             if self._closed:
                 raise IndexUnavailableError(f"search index {self.path} is closed")
             if self._writer is None:
-                self._writer = open_connection(self.path)
+                self._writer = open_connection(self.path, WRITER_PRAGMAS)
             yield self._writer
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from exportwatch import jsoncodec
 from exportwatch.model import Document
 from exportwatch.search.embedded.bitmaps import BitmapCache, Bitmaps, RidSet
 from exportwatch.search.embedded.compile import (
@@ -141,4 +142,4 @@ def _documents(
     """The documents of `scores`' rids, in its order."""
     sql = "SELECT rid, payload FROM contents WHERE rid IN (SELECT value FROM json_each(?))"
     payloads = dict(connection.execute(sql, (json.dumps(list(scores)),)).fetchall())
-    return [(Document.from_json(json.loads(payloads[rid])), scores[rid]) for rid in scores]
+    return [(Document.from_json(jsoncodec.loads(payloads[rid])), scores[rid]) for rid in scores]

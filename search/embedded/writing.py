@@ -11,6 +11,7 @@ import re
 import sqlite3
 from datetime import date
 
+from exportwatch import jsoncodec
 from exportwatch.search.embedded.bitmaps import clear_bits, set_bits
 from exportwatch.search.records import IndexRecord
 
@@ -120,7 +121,7 @@ def _content(rid: int, record: IndexRecord) -> tuple[object, ...]:
         fts_text(record.summary),
         fts_text(record.body),
         fts_text(record.stems),
-        json.dumps(record.document.to_json(), ensure_ascii=False, separators=(",", ":")),
+        jsoncodec.dumps(record.document.to_json()),
     )
 
 

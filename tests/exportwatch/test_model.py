@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, date, datetime
 
+from exportwatch import jsoncodec
 from exportwatch.model import Document, Kind, SourceLink, Venue
 
 
@@ -48,3 +50,21 @@ def test_round_trip_is_exact() -> None:
 def test_minimal_document_round_trips() -> None:
     minimal = Document(id="x", kind=Kind.FINANCE, title="t", url="u", source_id="s")
     assert Document.from_json(minimal.to_json()) == minimal
+
+
+def test_json_shape_lists_every_field_in_declaration_order() -> None:
+    assert list(make_event().to_json()) == [f.name for f in dataclasses.fields(Document)]
+
+
+def test_every_field_survives_the_round_trip() -> None:
+    """A field added to Document but forgotten in to_json/from_json fails here."""
+    event = make_event()
+    for f in dataclasses.fields(Document):
+        data = event.to_json()
+        assert Document.from_json(data).__getattribute__(f.name) == getattr(event, f.name)
+
+
+def test_json_codec_keeps_text_that_orjson_refuses() -> None:
+    lone_surrogate = {"title": "broken \ud800 text", "big": 1 << 70}
+    assert jsoncodec.loads(jsoncodec.dumps(lone_surrogate))["big"] == 1 << 70
+    assert jsoncodec.loads(jsoncodec.dumps({"title": "Müsli"})) == {"title": "Müsli"}
