@@ -18,6 +18,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import ColumnElement, CursorResult, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from exportwatch.duplicates import duplicate_key
 from exportwatch.model import Document, utcnow
 from exportwatch.store.database import StoreBase
 from exportwatch.store.sql import IN_CHUNK, chunks, upsert_insert
@@ -96,6 +97,24 @@ class DocumentsMixin(StoreBase):
                 for payload in session.scalars(query):
                     found[payload["id"]] = Document.from_json(payload)
         return [found[doc_id] for doc_id in ids if doc_id in found]
+
+    def find_duplicates(self, document: Document, *, limit: int = 20) -> list[Document]:
+        """Other stored documents with `document`'s duplicate key: candidates, not verdicts.
+
+        The caller decides whether a candidate is the same item; `limit` bounds the work for
+        titles that many unrelated items share.
+        """
+        key = duplicate_key(document)
+        if key is None:
+            return []
+        query = (
+            select(DocumentRow.payload)
+            .where(DocumentRow.duplicate_key == key, DocumentRow.id != document.id)
+            .order_by(DocumentRow.first_seen_at, DocumentRow.id)
+            .limit(limit)
+        )
+        with self.read_session() as session:
+            return [Document.from_json(payload) for payload in session.scalars(query)]
 
     def count_documents(self) -> int:
         """How many documents the store holds."""
@@ -207,6 +226,7 @@ def _row(doc: Document, change_key: str) -> dict[str, Any]:
         "effective_on": doc.effective_on,
         "content_hash": change_key,
         "payload": doc.to_json(),
+        "duplicate_key": duplicate_key(doc),
     }
 
 

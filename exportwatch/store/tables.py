@@ -91,10 +91,12 @@ class DocumentRow(Base):
     payload: Mapped[dict[str, Any]]
     first_seen_at: Mapped[datetime]
     changed_at: Mapped[datetime]
+    duplicate_key: Mapped[str | None] = mapped_column(String(200))  # exportwatch.duplicates
 
     __table_args__ = (
         Index("ix_documents_source_id_changed_at", "source_id", "changed_at"),
         Index("ix_documents_changed_at", "changed_at"),
+        Index("ix_documents_duplicate_key", "duplicate_key"),
     )
 
 

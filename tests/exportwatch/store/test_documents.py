@@ -186,3 +186,17 @@ def test_concurrent_writers_wait_for_each_other(tmp_path: Path) -> None:
     finally:
         for store in stores:
             store.close()
+
+
+def test_find_duplicates_matches_titles_that_differ_in_case_accents_and_year(store: Store) -> None:
+    store.save_documents(
+        [
+            make_doc(1, title="ANUGA 2027 – Köln", source_id="koelnmesse"),
+            make_doc(2, title="Anuga Koln", source_id="auma"),
+            make_doc(3, title="Anuga Koln", source_id="auma", kind=Kind.FINANCE),
+            make_doc(4, title="Anuga Select Koln", source_id="auma"),
+        ]
+    )
+    incoming = make_doc(5, title="Anuga – 39th edition, Köln 2027", source_id="gtai")
+    assert [d.id for d in store.find_duplicates(incoming)] == ["doc-00001", "doc-00002"]
+    assert store.find_duplicates(make_doc(6, title="2027")) == []  # nothing left to compare
