@@ -10,6 +10,7 @@ import pytest
 
 from exportwatch.services import Services, open_services
 from exportwatch.settings import Settings
+from exportwatch.taxonomy import Taxonomy, load_taxonomy
 
 pytest_plugins = [
     "tests.plugins.elasticsearch",
@@ -19,6 +20,12 @@ pytest_plugins = [
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    """The taxonomy shipped in config/, loaded once per session."""
+    return load_taxonomy(ROOT / "config")
 
 
 @pytest.fixture

@@ -8,16 +8,9 @@ from pathlib import Path
 import pytest
 
 from exportwatch.model import Document
-from exportwatch.taxonomy import Taxonomy, load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "fixtures" / "search" / "corpus.jsonl"
-
-
-@pytest.fixture(scope="session")
-def taxonomy() -> Taxonomy:
-    """The taxonomy shipped in config/."""
-    return load_taxonomy(ROOT / "config")
 
 
 @pytest.fixture(scope="session")
