@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from exportwatch.cli import dev, run, search
+from exportwatch.cli import dev, run, search, sources
 from exportwatch.errors import ExportwatchError
 
 __all__ = ["app", "main"]
@@ -22,6 +22,7 @@ app.command("run")(run.run)
 app.command("search")(search.search)
 app.command("reindex")(search.reindex)
 app.add_typer(dev.app, name="dev")
+app.add_typer(sources.app, name="sources")
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ in parentheses: ``config/markets.yaml: EU: unknown ISO code 'QQ' (members[3].cou
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,11 +26,19 @@ from exportwatch.taxonomy._schema import (
     SubSectorSpec,
 )
 from exportwatch.taxonomy._text import fold
-from exportwatch.taxonomy._yaml import YamlDocument, one_line, read_yaml
 from exportwatch.taxonomy.codes import LANGUAGES
 from exportwatch.taxonomy.countries import alpha2_of, cldr_names
 from exportwatch.taxonomy.markets import Grouping, Markets, Membership
 from exportwatch.taxonomy.sectors import Sector, Sectors
+from exportwatch.yamlfile import (
+    Loc,
+    YamlDocument,
+    first_problem,
+    format_path,
+    one_line,
+    read_yaml,
+    step,
+)
 
 __all__ = [
     "DEFAULT_CONFIG_DIR",
@@ -47,7 +55,6 @@ SECTORS_FILE = "sectors.yaml"
 MARKETS_FILE = "markets.yaml"
 
 _Model = TypeVar("_Model", bound=BaseModel)
-Loc = tuple[str | int, ...]
 _EARLIEST = date.min
 
 
@@ -118,25 +125,10 @@ def _locate(data: Any, loc: Loc, document: YamlDocument) -> tuple[str | None, st
         if isinstance(node, list) and isinstance(part, int):
             line = document.item_line(node, part) or line
         rest.append(part)
-        node = _step(node, part)
+        node = step(node, part)
     if entry is None and rest and isinstance(rest[0], str):
         entry, rest = rest[0], rest[1:]
-    return entry, _format_path(rest), line
-
-
-def _step(node: Any, part: str | int) -> Any:
-    if isinstance(node, dict):
-        return node.get(part)
-    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-        return node[part]
-    return None
-
-
-def _format_path(parts: Sequence[str | int]) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
+    return entry, format_path(rest), line
 
 
 def _validate(model: type[_Model], document: YamlDocument) -> _Model:
@@ -145,24 +137,8 @@ def _validate(model: type[_Model], document: YamlDocument) -> _Model:
     try:
         return model.model_validate(document.data)
     except ValidationError as error:
-        first = error.errors()[0]
-        problem = _message(first)
-        if error.error_count() > 1:
-            problem += f"; {error.error_count() - 1} more problem(s) in this file"
-        loc = tuple(part for part in first["loc"] if isinstance(part, str | int))
+        problem, loc = first_problem(error)
         raise _fail(problem, document, loc) from None
-
-
-def _message(error: Any) -> str:
-    kind = error["type"]
-    if kind == "value_error":
-        return str(error["ctx"]["error"])
-    if kind == "missing":
-        return "missing required field"
-    if kind == "extra_forbidden":
-        return "unknown field"
-    message = str(error["msg"])
-    return f"{message[:1].lower()}{message[1:]} (got {one_line(repr(error['input']), 60)})"
 
 
 # --- sectors ------------------------------------------------------------------------------

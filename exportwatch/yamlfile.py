@@ -1,20 +1,24 @@
-"""Read a taxonomy YAML file into plain data, remembering the line of every mapping.
+"""Read a configuration YAML file into plain data, remembering where every node came from.
 
-The loader differs from ``yaml.safe_load`` where YAML 1.1 surprises people editing config:
-``NO`` (Norway) and ``yes``/``on`` stay strings (only ``true``/``false`` are booleans), dates
-stay strings (the schema parses them, so a bad date is reported like any other field), and a
-key given twice in one mapping is an error instead of silently keeping the last value.
+Shared by the taxonomy and the source definitions, so both report problems the same way: the
+file, the field path and the line. The loader differs from ``yaml.safe_load`` where YAML 1.1
+surprises people editing config: ``NO`` (Norway) and ``yes``/``on`` stay strings (only
+``true``/``false`` are booleans), dates stay strings (the schema parses them, so a bad date is
+reported like any other field), and a key given twice in one mapping is an error instead of
+silently keeping the last value.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from exportwatch.errors import ConfigError
 
@@ -23,7 +27,21 @@ try:  # libyaml's parser is ~10x faster; construction and checks below stay in P
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-__all__ = ["YamlDocument", "one_line", "read_yaml"]
+__all__ = [
+    "Loc",
+    "YamlDocument",
+    "describe_error",
+    "first_problem",
+    "format_path",
+    "line_at",
+    "one_line",
+    "parse_yaml",
+    "read_yaml",
+    "step",
+]
+
+#: A path into parsed data: mapping keys and list indexes, as pydantic reports them.
+Loc = tuple[str | int, ...]
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _DROPPED_TAGS = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool"}
@@ -31,12 +49,13 @@ _DROPPED_TAGS = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool"}
 
 @dataclass
 class YamlDocument:
-    """Parsed data plus the 1-based lines of its mappings and of the items of its lists."""
+    """Parsed data plus the 1-based lines of its mappings, their keys and their list items."""
 
     path: Path
     data: Any
     lines: dict[int, int] = field(default_factory=dict)
     item_lines: dict[int, list[int]] = field(default_factory=dict)
+    key_lines: dict[int, dict[Hashable, int]] = field(default_factory=dict)
 
     def line_of(self, node: object) -> int | None:
         """Line where a mapping of ``data`` starts, if ``node`` is one."""
@@ -47,6 +66,11 @@ class YamlDocument:
         lines = self.item_lines.get(id(node))
         return lines[index] if lines is not None and 0 <= index < len(lines) else None
 
+    def key_line(self, node: object, key: object) -> int | None:
+        """Line of ``key`` in a mapping of ``data``, if ``node`` is one and holds the key."""
+        lines = self.key_lines.get(id(node))
+        return lines.get(key) if lines is not None and isinstance(key, Hashable) else None
+
 
 class _Loader(_BaseLoader):
     """Safe loader with strict booleans, string dates, duplicate-key checks and line tracking."""
@@ -56,6 +80,7 @@ class _Loader(_BaseLoader):
         self.path = path
         self.mapping_lines: dict[int, int] = {}
         self.item_lines: dict[int, list[int]] = {}
+        self.key_lines: dict[int, dict[Hashable, int]] = {}
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -68,15 +93,17 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Iterator[dict[Hashable, Any]]:
     data: dict[Hashable, Any] = {}
     yield data
-    seen: set[object] = set()
+    keys: dict[Hashable, int] = {}
     for key_node, _value in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            line = key_node.start_mark.line + 1
+        line = key_node.start_mark.line + 1
+        if isinstance(key, Hashable) and key in keys:
             raise ConfigError(f"key {key!r} given twice", file=loader.path, entry=f"line {line}")
-        seen.add(key)
+        if isinstance(key, Hashable):
+            keys[key] = line
     data.update(loader.construct_mapping(node, deep=True))
     loader.mapping_lines[id(data)] = node.start_mark.line + 1
+    loader.key_lines[id(data)] = keys
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Iterator[list[Any]]:
@@ -98,6 +125,11 @@ def read_yaml(path: Path) -> YamlDocument:
         raise ConfigError("file not found", file=path) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot read file: {one_line(str(error))}", file=path) from None
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, path: Path) -> YamlDocument:
+    """Parse YAML ``text`` that came from ``path`` (or a form; ``path`` then names it)."""
     loader = _Loader(text, path)
     try:
         data = loader.get_single_data()
@@ -108,7 +140,11 @@ def read_yaml(path: Path) -> YamlDocument:
     finally:
         loader.dispose()
     return YamlDocument(
-        path=path, data=data, lines=loader.mapping_lines, item_lines=loader.item_lines
+        path=path,
+        data=data,
+        lines=loader.mapping_lines,
+        item_lines=loader.item_lines,
+        key_lines=loader.key_lines,
     )
 
 
@@ -116,6 +152,61 @@ def one_line(text: str, limit: int = 300) -> str:
     """``text`` on one line (whitespace runs become one space), shortened to ``limit``."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else f"{flat[: limit - 1]}…"
+
+
+def step(node: Any, part: str | int) -> Any:
+    """The child of ``node`` at key or index ``part``, or None where there is none."""
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
+
+
+def format_path(parts: Sequence[str | int]) -> str:
+    """``("publisher", "urls", 2)`` as ``publisher.urls[2]``."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def line_at(document: YamlDocument, loc: Loc) -> int | None:
+    """Line of the deepest node on the way to ``loc``: the key, list item or mapping."""
+    node: Any = document.data
+    line = document.line_of(node)
+    for part in loc:
+        if isinstance(node, dict):
+            line = document.key_line(node, part) or document.line_of(node) or line
+        elif isinstance(node, list) and isinstance(part, int):
+            line = document.item_line(node, part) or line
+        else:
+            break
+        node = step(node, part)
+    return line
+
+
+def describe_error(error: ErrorDetails) -> str:
+    """One pydantic error as a short sentence for people editing YAML."""
+    kind = error["type"]
+    if kind == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    if kind == "missing":
+        return "missing required field"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    message = str(error["msg"])
+    return f"{message[:1].lower()}{message[1:]} (got {one_line(repr(error['input']), 60)})"
+
+
+def first_problem(error: ValidationError) -> tuple[str, Loc]:
+    """The first problem of ``error`` as a sentence, with how many more there are, and its loc."""
+    first = error.errors()[0]
+    problem = describe_error(first)
+    if error.error_count() > 1:
+        problem += f"; {error.error_count() - 1} more problem(s) in this file"
+    loc = tuple(part for part in first["loc"] if isinstance(part, str | int))
+    return problem, loc
 
 
 def _syntax_error(error: yaml.MarkedYAMLError, path: Path) -> ConfigError:
