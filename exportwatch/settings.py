@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     )
     elasticsearch_url: str | None = Field(None, description="Unset: the embedded SQLite index.")
     elasticsearch_index_prefix: str = Field("exportwatch", pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    smtp_url: str | None = Field(None, description="smtp://user:pass@host:port; unset: outbox.")
+    smtp_url: SecretStr | None = Field(
+        None, description="smtp://user:pass@host:port?starttls=true or smtps://; unset: outbox."
+    )
     mail_from: str = "exportwatch <alerts@localhost>"
     base_url: str = Field("http://127.0.0.1:8000", description="Public URL used in email links.")
     secret_key: SecretStr | None = Field(None, description="Signs tokens; default: generated.")
