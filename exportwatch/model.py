@@ -116,10 +116,12 @@ class SourceProfile:
     id: str
     kind: Kind
     language: str | None = None
-    countries: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()  # markets every item concerns (events: venue country)
     sectors: tuple[str, ...] = ()
     timezone: str | None = None
     lookups: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    eligible_countries: tuple[str, ...] = ()  # finance: where applicants must be based
+    publisher_country: str | None = None  # finance: the applicant's country when unstated
 
 
 @dataclass(slots=True)

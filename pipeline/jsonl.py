@@ -198,7 +198,8 @@ def _read_line(
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or None
         more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        return LineError(number, field, first["msg"] + more)
+        message = first["msg"].removeprefix("Value error, ")  # pydantic's prefix for ValueError
+        return LineError(number, field, message + more)
     return parsed.to_document(fetched_at)
 
 

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from exportwatch.cli import dev, run, search, sources
+from exportwatch.cli import dev, ingest, run, search, sources
 from exportwatch.errors import ExportwatchError
 
 __all__ = ["app", "main"]
@@ -21,6 +21,7 @@ app = typer.Typer(
 app.command("run")(run.run)
 app.command("search")(search.search)
 app.command("reindex")(search.reindex)
+app.command("ingest")(ingest.ingest)
 app.add_typer(dev.app, name="dev")
 app.add_typer(sources.app, name="sources")
 

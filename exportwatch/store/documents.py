@@ -99,7 +99,7 @@ class DocumentsMixin(StoreBase):
         return [found[doc_id] for doc_id in ids if doc_id in found]
 
     def find_duplicates(self, document: Document, *, limit: int = 20) -> list[Document]:
-        """Other stored documents with `document`'s duplicate key: candidates, not verdicts.
+        """Other sources' documents with `document`'s duplicate key: candidates, not verdicts.
 
         The caller decides whether a candidate is the same item; `limit` bounds the work for
         titles that many unrelated items share.
@@ -109,12 +109,20 @@ class DocumentsMixin(StoreBase):
             return []
         query = (
             select(DocumentRow.payload)
-            .where(DocumentRow.duplicate_key == key, DocumentRow.id != document.id)
+            .where(DocumentRow.duplicate_key == key, DocumentRow.source_id != document.source_id)
             .order_by(DocumentRow.first_seen_at, DocumentRow.id)
             .limit(limit)
         )
         with self.read_session() as session:
             return [Document.from_json(payload) for payload in session.scalars(query)]
+
+    def newest_first_seen(self, source_id: str) -> datetime | None:
+        """When the source last brought a document never seen before (None: never)."""
+        query = select(func.max(DocumentRow.first_seen_at)).where(
+            DocumentRow.source_id == source_id
+        )
+        with self.read_session() as session:
+            return session.scalar(query)
 
     def count_documents(self) -> int:
         """How many documents the store holds."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +38,8 @@ class SourceState:
     next_run_at: datetime | None = None
     disabled_reason: str | None = None
     notified_at: datetime | None = None
+    quiet_notified_at: datetime | None = None
+    crawl_state: dict[str, Any] = field(default_factory=dict)
 
 
 class SourceStateChanges(TypedDict, total=False):
@@ -54,6 +56,8 @@ class SourceStateChanges(TypedDict, total=False):
     next_run_at: datetime | None
     disabled_reason: str | None
     notified_at: datetime | None
+    quiet_notified_at: datetime | None
+    crawl_state: dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -202,6 +206,8 @@ def _state(row: SourceRow) -> SourceState:
         next_run_at=row.next_run_at,
         disabled_reason=row.disabled_reason,
         notified_at=row.notified_at,
+        quiet_notified_at=row.quiet_notified_at,
+        crawl_state=dict(row.crawl_state or {}),
     )
 
 

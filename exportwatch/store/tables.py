@@ -144,6 +144,10 @@ class SourceRow(Base):
     next_run_at: Mapped[datetime | None]
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     notified_at: Mapped[datetime | None]
+    quiet_notified_at: Mapped[datetime | None]
+    # What the crawler of the source's type remembers beyond the columns above (validators
+    # per URL, body hashes, a feed's ttl): owned by exportwatch.crawlers, opaque here.
+    crawl_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class SourceRunRow(Base):
