@@ -1,9 +1,10 @@
 """Source definitions: the pydantic models one `config/sources/*.yaml` file is checked against.
 
 One model per source `type` (a union discriminated on `type`); the types that extract records
-themselves (html, json, xml, csv) carry their extraction rules under `rules`. Codes are checked
-against the taxonomy passed as validation context (`validate_definition` does that), so an
-unknown sector or market fails here, with close codes suggested, instead of in a crawl.
+themselves (html, json, xml, csv) carry their extraction rules under `rules`; ics and sitemap
+may tune theirs there (horizon, page filters). Codes are checked against the taxonomy passed as
+validation context (`validate_definition` does that), so an unknown sector or market fails
+here, with close codes suggested, instead of in a crawl.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ __all__ = [
     "FeedSource",
     "HtmlRules",
     "HtmlSource",
+    "IcsRules",
     "IcsSource",
     "JsonLdSource",
     "JsonRules",
@@ -50,6 +52,7 @@ __all__ = [
     "Publisher",
     "Schedule",
     "Selector",
+    "SitemapRules",
     "SitemapSource",
     "SourceDefinition",
     "XmlRules",
@@ -229,6 +232,7 @@ class Defaults(_Model):
     """Values every item of the source gets unless the item says otherwise."""
 
     countries: MarketCodes = ()
+    eligible_countries: MarketCodes = ()  # finance sources: where applicants must be based
     sectors: SectorCodes = ()
     kind: Kind | None = None
 
@@ -237,6 +241,9 @@ class Expect(_Model):
     """Assertions on every run; a run that breaks one is recorded as degraded."""
 
     min_items: int = Field(default=0, ge=0)
+    quiet_days: int | None = Field(
+        default=None, ge=1, description="Tell the contact when no new item came for this long."
+    )
 
 
 class Lookups(_Model):
@@ -315,6 +322,10 @@ class Schedule(_Model):
             raise ValueError("give either a cron expression or every: <interval>")
         return self
 
+    def typical_interval(self) -> timedelta:
+        """The interval, or a day for cron schedules: the unit failing sources back off in."""
+        return self.every or timedelta(days=1)
+
     def describe(self) -> str:
         """`every 6h` or `cron 0 6 * * 1-5`, as people write it."""
         if self.every is not None:
@@ -392,7 +403,19 @@ class HtmlRules(_Model):
 
 
 class JsonRules(_Model):
-    """A JSON document: `records` is the path to the list of items, `fields` paths inside one."""
+    """A JSON document: `records` is the path to the list of items, `fields` paths inside one.
+
+    A path is keys joined by dots, `[N]` for the N-th element (from 0) and `[*]` for every
+    element: `data.events[*]`, `venue.country.iso`, `links[0].href`; a leading `$` stands for
+    the document (in `records`) or the record (in `fields`), and `$` alone for the whole of it.
+    A key after a list applies to each element (`sectors.name` = `sectors[*].name`), and `[*]`
+    on a single value keeps that value (`sectors[*]` reads "Food" as well as a list); a records
+    path that ends at a list reads its elements. A field that finds several values keeps them
+    all (a list); an object found where text is expected is read as its values joined by ", ".
+    The field names `title`, `summary`, `body`, `url`, `guid` and `language` fill the item
+    (`link`, `id`, `description` mean `url`, `guid`, `summary`); other names become fields
+    (see `RawItem`: `starts`, `ends`, `deadline`, `location`, `categories`, …).
+    """
 
     records: JsonPath
     fields: dict[FieldName, JsonPath]
@@ -404,7 +427,13 @@ class JsonRules(_Model):
 
 
 class XmlRules(_Model):
-    """An XML document: `records` XPath selects the items, `fields` XPaths are relative."""
+    """An XML document: `records` XPath selects the items, `fields` XPaths are relative.
+
+    Prefixes used in the XPaths are declared in `namespaces` (a default namespace too: give it
+    a prefix). A field XPath may select text, attributes or elements (read as their text; for
+    `body`, their inner markup). The document's own encoding declaration is honoured. Field
+    names map onto the item as for `JsonRules`.
+    """
 
     namespaces: dict[str, str] = Field(default_factory=dict)
     records: str
@@ -430,6 +459,11 @@ class CsvRules(_Model):
     """A CSV file: which lines to skip, whether there is a header, which column is which field.
 
     `header: auto` (the default) detects it; a column is a header name or a 0-based index.
+    With named columns the header is the first row holding them, so title lines above it are
+    skipped without counting them in `skip_lines`. Without `delimiter`, one of , ; tab | is
+    chosen by the rows; without `encoding`, the BOM, the Content-Type charset or UTF-8 decide
+    (and a guess, reported, when none fits). List fields (`categories`, `countries`, …) split
+    a cell at ; | and line breaks (`categories` and `hs_codes` at commas too).
     """
 
     header: bool | None = None
@@ -465,6 +499,38 @@ class CsvRules(_Model):
             if named:
                 raise ValueError(f"without a header, columns are numbers (see {', '.join(named)})")
         return _require_title(value)
+
+
+class IcsRules(_Model):
+    """How far recurring events are expanded: one item per occurrence from `past_days` before
+    the crawl to `horizon_days` after it. Events that do not recur are always read."""
+
+    horizon_days: int = Field(default=365, ge=1, le=1830)
+    past_days: int = Field(default=0, ge=0, le=366)
+
+
+class SitemapRules(_Model):
+    """Which pages of a sitemap are read (for their JSON-LD).
+
+    `max_age_days` skips pages (and child sitemaps) whose `lastmod` is older; `include` and
+    `exclude` are regular expressions searched in page URLs; at most `max_pages` pages of one
+    sitemap are followed, the most recently modified first.
+    """
+
+    max_age_days: int | None = Field(default=None, ge=1, le=3650)
+    include: Annotated[tuple[str, ...], BeforeValidator(_as_list)] = ()
+    exclude: Annotated[tuple[str, ...], BeforeValidator(_as_list)] = ()
+    max_pages: int = Field(default=500, ge=1, le=10_000)
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _valid_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"invalid regular expression {pattern!r}: {error}") from None
+        return value
 
 
 def _require_title(fields: dict[str, Any]) -> dict[str, Any]:
@@ -531,6 +597,8 @@ class _Source(_Model):
             sectors=self.defaults.sectors,
             timezone=self.timezone,
             lookups=self.lookups.as_profile(),
+            eligible_countries=self.defaults.eligible_countries,
+            publisher_country=self.publisher.country if self.publisher else None,
         )
 
 
@@ -541,15 +609,18 @@ class FeedSource(_Source):
 
 
 class IcsSource(_Source):
-    """An iCalendar file of events; no rules needed."""
+    """An iCalendar file of events; no rules needed (`rules` may set the recurrence horizon)."""
 
     type: Literal["ics"]
+    rules: IcsRules = IcsRules()
 
 
 class SitemapSource(_Source):
-    """A sitemap whose pages carry their own structured data; no rules needed."""
+    """A sitemap whose pages carry their own structured data; no rules needed (`rules` may
+    filter the pages by lastmod and URL)."""
 
     type: Literal["sitemap"]
+    rules: SitemapRules = SitemapRules()
 
 
 class JsonLdSource(_Source):

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from exportwatch.crawlers.definitions import SourceDefinition
+from exportwatch.crawlers.extraction import EXTRACTED_TYPES, extract
 from exportwatch.crawlers.feeds import parse_feed
 from exportwatch.crawlers.fetching import Fetcher, FetchPolicy, FetchResult, Validators
+from exportwatch.crawlers.records import Extracted
 from exportwatch.model import RawItem, RunStatus, utcnow
 from exportwatch.store.sources import SourceState, SourceStateChanges
 
@@ -27,6 +29,7 @@ __all__ = ["FeedState", "PollResult", "ResourceState", "poll_feed", "poll_feeds"
 log = logging.getLogger(__name__)
 
 _LONGEST_FLOOR = timedelta(days=7)
+MAX_FOLLOWED = 500  # linked pages per response (a sitemap's pages)
 _BACK_OFF_STATUSES = frozenset({429, 503})
 
 
@@ -55,6 +58,7 @@ class FeedState:
     disabled_reason: str | None = None
     resources: dict[str, ResourceState] = field(default_factory=dict)
     min_interval: timedelta | None = None  # the publisher's <ttl>: never poll more often
+    last_polled_at: datetime | None = None  # a sitemap skips pages not modified since
 
     def resource(self, url: str) -> ResourceState:
         """The state of one configured URL (new if it was never polled)."""
@@ -73,6 +77,45 @@ class FeedState:
             resources={first: resource},
         )
 
+    def to_json(self) -> dict[str, object]:
+        """Everything per URL, for the store's `crawl_state` (the columns hold the first URL)."""
+        return {
+            "resources": {
+                url: {
+                    "current_url": r.current_url,
+                    "etag": r.etag,
+                    "last_modified": r.last_modified,
+                    "body_hash": r.body_hash,
+                }
+                for url, r in self.resources.items()
+            },
+            "min_interval": self.min_interval.total_seconds() if self.min_interval else None,
+            "last_polled_at": self.last_polled_at.isoformat() if self.last_polled_at else None,
+        }
+
+    @classmethod
+    def restore(cls, state: SourceState, definition: SourceDefinition) -> FeedState:
+        """From the store: `crawl_state` when present (every URL), else the columns."""
+        saved = state.crawl_state.get("feed") if state.crawl_state else None
+        if not isinstance(saved, dict):
+            return cls.from_source_state(state, definition)
+        restored = cls(state.source_id, state.enabled, state.disabled_reason)
+        resources = saved.get("resources") or {}
+        for url in definition.all_urls:  # URLs dropped from the definition are forgotten
+            known = resources.get(url) or {}
+            restored.resources[url] = ResourceState(
+                url,
+                known.get("current_url"),
+                known.get("etag"),
+                known.get("last_modified"),
+                known.get("body_hash"),
+            )
+        seconds = saved.get("min_interval")
+        restored.min_interval = timedelta(seconds=seconds) if seconds else None
+        polled = saved.get("last_polled_at")
+        restored.last_polled_at = datetime.fromisoformat(polled) if polled else None
+        return restored
+
     def source_state_changes(self) -> SourceStateChanges:
         """The fields of the store's SourceState this state sets (from the first URL)."""
         first = next(iter(self.resources.values()), None)
@@ -82,6 +125,7 @@ class FeedState:
             url=first.current_url if first else None,
             etag=first.etag if first else None,
             last_modified=first.last_modified if first else None,
+            crawl_state={"feed": self.to_json()},
         )
 
 
@@ -159,10 +203,14 @@ async def poll_feed(
     state = _copy(state) if state is not None else FeedState(definition.id)
     result = PollResult(definition.id, RunStatus.RUNNING, state, started, started)
     try:
-        if definition.type != "feed":
-            raise _NotAFeed(f"type {definition.type!r} is not read by the feed reader")
-        outcomes = [await _poll_url(url, result, fetcher) for url in definition.all_urls]
+        if definition.type not in EXTRACTED_TYPES:
+            raise _NotAFeed(f"type {definition.type!r} is not fetched by the poller")
+        outcomes = [
+            await _poll_url(url, result, fetcher, definition) for url in definition.all_urls
+        ]
         _conclude(result, outcomes, definition)
+        if result.status is not RunStatus.FAILED:
+            state.last_polled_at = started
     except _NotAFeed as error:
         _fail(result, str(error))
     except Exception as error:  # a bug must not stop the other sources; it is recorded
@@ -176,7 +224,9 @@ class _NotAFeed(Exception):
     pass
 
 
-async def _poll_url(url: str, result: PollResult, fetcher: Fetcher) -> _Outcome:
+async def _poll_url(
+    url: str, result: PollResult, fetcher: Fetcher, definition: SourceDefinition
+) -> _Outcome:
     resource = result.state.resource(url)
     validators = Validators(resource.etag, resource.last_modified)
     fetched = await fetcher.fetch(resource.fetch_url, validators)
@@ -203,22 +253,76 @@ async def _poll_url(url: str, result: PollResult, fetcher: Fetcher) -> _Outcome:
         _remember(resource, fetched.validators, digest)
         outcome.unchanged = True
         return outcome
-    parsed = await asyncio.to_thread(
-        parse_feed,
+    if definition.type == "feed":
+        parsed = await asyncio.to_thread(
+            parse_feed,
+            fetched.body,
+            source_id=result.source_id,
+            url=fetched.final_url,
+            content_type=fetched.content_type,
+            fetched_at=result.started_at,
+        )
+        if parsed.ttl is not None:
+            result.state.min_interval = min(parsed.ttl, _LONGEST_FLOOR)
+        extracted = Extracted(parsed.items, list(parsed.problems), parsed.notes, [], None)
+        extracted.error, extracted.failed = parsed.error, parsed.failed
+    else:
+        extracted = await _extract_with_follows(definition, fetched, result, fetcher)
+    if extracted.error is None:  # else ask unconditionally next time, and report it again
+        _remember(resource, fetched.validators, digest)
+    outcome.items, outcome.error, outcome.failed = (
+        extracted.items,
+        extracted.error,
+        extracted.failed,
+    )
+    outcome.problems.extend(p for p in extracted.problems if p != extracted.error)
+    outcome.notes.extend(extracted.notes)
+    return outcome
+
+
+async def _extract_with_follows(
+    definition: SourceDefinition, fetched: FetchResult, result: PollResult, fetcher: Fetcher
+) -> Extracted:
+    """Extract a response, then the pages it points to (a sitemap's pages), up to a bound."""
+    since = result.state.last_polled_at
+    first = await asyncio.to_thread(
+        extract,
+        definition,
         fetched.body,
-        source_id=result.source_id,
         url=fetched.final_url,
         content_type=fetched.content_type,
         fetched_at=result.started_at,
+        since=since,
     )
-    if parsed.error is None:  # else ask unconditionally next time, and report the error again
-        _remember(resource, fetched.validators, digest)
-    if parsed.ttl is not None:
-        result.state.min_interval = min(parsed.ttl, _LONGEST_FLOOR)
-    outcome.items, outcome.error, outcome.failed = parsed.items, parsed.error, parsed.failed
-    outcome.problems.extend(parsed.problems)
-    outcome.notes.extend(parsed.notes)
-    return outcome
+    queue, seen = list(first.follow), {fetched.final_url}
+    while queue and len(seen) <= MAX_FOLLOWED:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        page = await fetcher.fetch(url, None)
+        for status in page.statuses:
+            result.http_statuses[str(status)] = result.http_statuses.get(str(status), 0) + 1
+        if not page.ok:
+            first.problems.append(f"{url}: {page.error or 'no answer'}")
+            continue
+        more = await asyncio.to_thread(
+            extract,
+            definition,
+            page.body,
+            url=page.final_url,
+            content_type=page.content_type,
+            fetched_at=result.started_at,
+            since=since,
+        )
+        first.items.extend(more.items)
+        first.problems.extend(more.problems)
+        first.notes.extend(more.notes)
+        first.failed += more.failed
+        queue.extend(more.follow)
+    if queue:
+        first.notes.append(f"followed {MAX_FOLLOWED} linked pages; {len(queue)} more left")
+    return first
 
 
 def _remember(resource: ResourceState, validators: Validators, body_hash: str | None) -> None:

@@ -233,14 +233,22 @@ def test_slow_and_unreachable_sources_fail_without_stopping_the_others(
     assert fine.status is RunStatus.SUCCESS and len(fine.items) == 3
 
 
-def test_disabled_definitions_and_other_types_are_handled() -> None:
+def test_disabled_definitions_and_html_sources_are_handled() -> None:
     off = feed_source("off", refused_url(), enabled=False)
-    ics = validate_definition(
-        {"id": "cal", "name": "C", "kind": "event", "type": "ics", "url": refused_url()}, None
+    html = validate_definition(
+        {
+            "id": "pages",
+            "name": "P",
+            "kind": "event",
+            "type": "html",
+            "url": refused_url(),
+            "rules": {"item": {"css": "li"}, "fields": {"title": {"css": "a::text"}}},
+        },
+        None,
     )
-    [result] = poll([off, ics])
-    assert result.source_id == "cal" and result.status is RunStatus.FAILED
-    assert result.error == "type 'ics' is not read by the feed reader"
+    [result] = poll([off, html])
+    assert result.source_id == "pages" and result.status is RunStatus.FAILED
+    assert result.error == "type 'html' is not fetched by the poller"
 
 
 def test_state_maps_onto_the_store() -> None:
@@ -256,13 +264,25 @@ def test_state_maps_onto_the_store() -> None:
     state = FeedState.from_source_state(stored, definition)
     resource = state.resource("https://a.example/feed.rss")
     assert resource.fetch_url == "https://b.example/feed.rss" and resource.etag == '"abc"'
-    assert state.source_state_changes() == {
+    changes = state.source_state_changes()
+    assert changes == {
         "enabled": False,
         "disabled_reason": "HTTP 410 Gone",
         "url": "https://b.example/feed.rss",
         "etag": '"abc"',
         "last_modified": "Tue, 04 Mar 2025 08:15:00 GMT",
+        "crawl_state": {"feed": state.to_json()},
     }
+
+
+def test_every_url_and_the_ttl_survive_the_store() -> None:
+    definition = feed_source("fairs", "https://a.example/1.rss", "https://a.example/2.rss")
+    state = FeedState("fairs", min_interval=timedelta(hours=2))
+    state.resource("https://a.example/2.rss").etag = '"second"'
+    stored = SourceState("fairs", crawl_state=state.source_state_changes()["crawl_state"])
+    restored = FeedState.restore(stored, definition)
+    assert restored.resource("https://a.example/2.rss").etag == '"second"'
+    assert restored.min_interval == timedelta(hours=2)
 
 
 def test_polling_does_not_change_the_given_state(fixture_server: FixtureServer) -> None:

@@ -6,7 +6,7 @@ import importlib
 
 import exportwatch.crawlers
 
-MODULES = ["definitions", "feeds", "fetching", "loading", "polling"]
+MODULES = ["definitions", "extraction", "feeds", "fetching", "html_crawl", "loading", "polling"]
 
 
 def test_exported_names_exist_and_are_sorted() -> None:
