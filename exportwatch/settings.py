@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     sources_dir: Path = Path("config/sources")
     allow_private_networks: bool = False
     admin_token: SecretStr | None = None
+    admin_emails: list[str] = Field(
+        default_factory=list, description='Told about failing sources, e.g. ["ops@example.org"].'
+    )
     index_sync_seconds: int = Field(60, ge=1, description="How often the index catches up.")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)

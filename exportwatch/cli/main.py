@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from exportwatch.cli import dev, ingest, run, search, sources
+from exportwatch.cli import crawl, dev, ingest, run, search, sources
 from exportwatch.errors import ExportwatchError
 
 __all__ = ["app", "main"]
@@ -22,6 +22,8 @@ app.command("run")(run.run)
 app.command("search")(search.search)
 app.command("reindex")(search.reindex)
 app.command("ingest")(ingest.ingest)
+app.command("crawl")(crawl.crawl)
+sources.app.command("preview")(crawl.preview)
 app.add_typer(dev.app, name="dev")
 app.add_typer(sources.app, name="sources")
 
