@@ -14,10 +14,11 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
-__all__ = ["JOBS_TABLE", "create_scheduler"]
+__all__ = ["JOBS_TABLE", "create_scheduler", "running_scheduler"]
 
 JOBS_TABLE = "apscheduler_jobs"
 log = logging.getLogger(__name__)
+_running: BackgroundScheduler | None = None
 
 
 def create_scheduler(engine: Engine) -> BackgroundScheduler:
@@ -28,7 +29,14 @@ def create_scheduler(engine: Engine) -> BackgroundScheduler:
         timezone="UTC",
     )
     scheduler.add_listener(_log_failure, EVENT_JOB_ERROR)
+    global _running
+    _running = scheduler
     return scheduler
+
+
+def running_scheduler() -> BackgroundScheduler | None:
+    """The scheduler this process created (jobs use it to reschedule their siblings)."""
+    return _running
 
 
 def _log_failure(event: JobExecutionEvent) -> None:

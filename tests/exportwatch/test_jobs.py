@@ -1,0 +1,71 @@
+"""The scheduler's jobs: one crawl job per enabled source, kept in step with the definitions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from exportwatch import jobs
+from exportwatch.model import utcnow
+from exportwatch.scheduler import create_scheduler
+from exportwatch.services import Services
+from tests.mockserver import FixtureServer
+
+FEED_SOURCE = "id: {id}\nname: {id}\nkind: event\ntype: feed\nurl: {url}\nschedule: {schedule}\n"
+
+
+@pytest.fixture
+def scheduler(services: Services) -> Iterator[BackgroundScheduler]:
+    created = create_scheduler(services.store.engine)
+    created.start(paused=True)
+    yield created
+    created.shutdown(wait=False)
+
+
+def write_source(folder: Path, source_id: str, url: str, schedule: str = "every 1h") -> None:
+    text = FEED_SOURCE.format(id=source_id, url=url, schedule=schedule)
+    (folder / f"{source_id}.yaml").write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def sources(services: Services, tmp_path: Path) -> Path:
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    services.settings = services.settings.model_copy(update={"sources_dir": folder})
+    return folder
+
+
+def test_each_enabled_source_gets_a_job_and_removed_ones_lose_it(
+    services: Services, scheduler: BackgroundScheduler, sources: Path
+) -> None:
+    write_source(sources, "fairs", "https://example.org/a.rss")
+    write_source(sources, "rules", "https://example.org/b.rss", schedule='"0 6 * * 1-5"')
+    jobs.register_jobs(scheduler, services)
+    ids = {job.id for job in scheduler.get_jobs()}
+    assert {"index-sync", "sources-sync", "crawl:fairs", "crawl:rules"} <= ids
+    (sources / "rules.yaml").write_text("id: rules\nname: [broken", encoding="utf-8")
+    assert jobs.sync_source_jobs(scheduler, services) == ["fairs"]
+    assert "crawl:rules" not in {job.id for job in scheduler.get_jobs()}
+
+
+def test_interval_jobs_start_at_a_stable_per_source_offset(services: Services) -> None:
+    hour = timedelta(hours=1)
+    assert jobs._spread("fairs", hour) == jobs._spread("fairs", hour) < hour
+    assert jobs._spread("fairs", hour) != jobs._spread("rules", hour)
+
+
+def test_a_crawl_job_runs_the_source_unless_it_is_backing_off(
+    services: Services, sources: Path, fixture_server: FixtureServer
+) -> None:
+    write_source(sources, "fairs", fixture_server.url("feeds/rss20-ttl.rss"))
+    jobs.bind(services)
+    jobs.crawl_source("fairs")
+    assert services.store.count_documents() == 3
+    services.store.update_source_state("fairs", next_run_at=utcnow() + timedelta(hours=2))
+    requests = len(fixture_server.requests)
+    jobs.crawl_source("fairs")
+    assert len(fixture_server.requests) == requests  # skipped: not due yet
