@@ -262,6 +262,8 @@ class Subscriber:
     language: str = "en"
     timezone: str = "UTC"
     confirmed_at: datetime | None = None
+    created_at: datetime | None = None
+    unsubscribed_at: datetime | None = None  # set by an unsubscribe link: nothing more is sent
 
 
 @dataclass(slots=True)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.orm import Session
 
 from exportwatch.model import Frequency, Kind, Subscriber, Subscription, utcnow
 from exportwatch.store.database import StoreBase
 from exportwatch.store.errors import DuplicateSubscriberError, NotFoundError
-from exportwatch.store.tables import SubscriberRow, SubscriptionRow
+from exportwatch.store.tables import PendingAlertRow, SubscriberRow, SubscriptionRow
 
 __all__ = ["SubscribersMixin", "normalize_email"]
 
@@ -21,7 +23,7 @@ def normalize_email(email: str) -> str:
 
 
 class SubscribersMixin(StoreBase):
-    """Add, list and remove subscribers; add and read subscriptions."""
+    """Add, list, confirm, unsubscribe and remove subscribers; add and read subscriptions."""
 
     def add_subscriber(
         self, subscriber: Subscriber, *, confirmed: bool = False, now: datetime | None = None
@@ -32,24 +34,52 @@ class SubscribersMixin(StoreBase):
         with self.session() as session:
             if session.scalar(select(SubscriberRow.id).where(SubscriberRow.email == email)):
                 raise DuplicateSubscriberError(email)
-            row = SubscriberRow(
-                email=email,
-                name=subscriber.name,
-                organisation=subscriber.organisation,
-                language=subscriber.language,
-                timezone=subscriber.timezone,
-                created_at=now,
-                confirmed_at=now if confirmed else subscriber.confirmed_at,
-            )
+            row = _new_row(subscriber, email, confirmed=confirmed, now=now)
             session.add(row)
             session.flush()
             return _subscriber(row)
+
+    def enrol_subscriber(
+        self,
+        subscriber: Subscriber,
+        subscriptions: Sequence[Subscription],
+        *,
+        confirmed: bool = False,
+        now: datetime | None = None,
+    ) -> tuple[Subscriber, list[Subscription]]:
+        """Store a subscriber with their subscriptions in one transaction.
+
+        An address that unsubscribed earlier is taken back under its old id (so nothing
+        delivered before is delivered again): its details are replaced, its old subscriptions
+        stay inactive, and it is unconfirmed again unless `confirmed`. Any other existing
+        address raises DuplicateSubscriberError. `subscriber_id` of the subscriptions is ignored.
+        """
+        now = now or utcnow()
+        email = normalize_email(subscriber.email)
+        with self.session() as session:
+            row = session.scalar(select(SubscriberRow).where(SubscriberRow.email == email))
+            if row is not None and row.unsubscribed_at is None:
+                raise DuplicateSubscriberError(email)
+            if row is None:
+                row = _new_row(subscriber, email, confirmed=confirmed, now=now)
+                session.add(row)
+            else:
+                _take_back(row, subscriber, confirmed=confirmed, now=now)
+            session.flush()
+            added = [_add_subscription(session, row.id, wanted, now) for wanted in subscriptions]
+            return _subscriber(row), added
 
     def get_subscriber(self, email: str) -> Subscriber | None:
         """The subscriber with this email (in any case), or None."""
         query = select(SubscriberRow).where(SubscriberRow.email == normalize_email(email))
         with self.read_session() as session:
             row = session.scalar(query)
+            return None if row is None else _subscriber(row)
+
+    def get_subscriber_by_id(self, subscriber_id: int) -> Subscriber | None:
+        """The subscriber with this id, or None."""
+        with self.read_session() as session:
+            row = session.get(SubscriberRow, subscriber_id)
             return None if row is None else _subscriber(row)
 
     def list_subscribers(self) -> list[Subscriber]:
@@ -65,6 +95,41 @@ class SubscribersMixin(StoreBase):
             removed = cast(CursorResult[Any], session.execute(query)).rowcount
         return removed > 0
 
+    def confirm_subscriber(self, subscriber_id: int, now: datetime | None = None) -> bool:
+        """Record the double opt-in; False when already confirmed, unsubscribed or unknown."""
+        query = (
+            update(SubscriberRow)
+            .where(
+                SubscriberRow.id == subscriber_id,
+                SubscriberRow.confirmed_at.is_(None),
+                SubscriberRow.unsubscribed_at.is_(None),
+            )
+            .values(confirmed_at=now or utcnow())
+        )
+        with self.session() as session:
+            return cast(CursorResult[Any], session.execute(query)).rowcount > 0
+
+    def unsubscribe_subscriber(self, subscriber_id: int, now: datetime | None = None) -> bool:
+        """Stop everything for a subscriber: subscriptions inactive, pending alerts dropped.
+
+        The row stays (with `unsubscribed_at`), so what was delivered is never sent again if
+        the address subscribes anew. False when already unsubscribed or unknown.
+        """
+        query = (
+            update(SubscriberRow)
+            .where(SubscriberRow.id == subscriber_id, SubscriberRow.unsubscribed_at.is_(None))
+            .values(unsubscribed_at=now or utcnow())
+        )
+        with self.session() as session:
+            changed = cast(CursorResult[Any], session.execute(query)).rowcount > 0
+            _deactivate(session, subscriber_id)
+        return changed
+
+    def deactivate_subscriptions(self, subscriber_id: int) -> int:
+        """Make a subscriber's subscriptions inactive and drop their pending alerts; how many."""
+        with self.session() as session:
+            return _deactivate(session, subscriber_id)
+
     def add_subscription(
         self, subscription: Subscription, *, now: datetime | None = None
     ) -> Subscription:
@@ -74,23 +139,9 @@ class SubscribersMixin(StoreBase):
                 SubscriberRow, subscription.subscriber_id
             ):
                 raise NotFoundError("subscriber", subscription.subscriber_id)
-            row = SubscriptionRow(
-                subscriber_id=subscription.subscriber_id,
-                sectors=list(subscription.sectors),
-                markets=list(subscription.markets),
-                kinds=[Kind(kind).value for kind in subscription.kinds],
-                keywords=list(subscription.keywords),
-                languages=list(subscription.languages),
-                home_country=subscription.home_country,
-                frequency=Frequency(subscription.frequency).value,
-                daily_hour=subscription.daily_hour,
-                weekly_day=subscription.weekly_day,
-                created_at=now or utcnow(),
-                active=True,
+            return _add_subscription(
+                session, subscription.subscriber_id, subscription, now or utcnow()
             )
-            session.add(row)
-            session.flush()
-            return _subscription(row)
 
     def subscriptions_of(self, subscriber_id: int) -> list[Subscription]:
         """A subscriber's active subscriptions, oldest first."""
@@ -101,6 +152,15 @@ class SubscribersMixin(StoreBase):
         )
         with self.read_session() as session:
             return [_subscription(row) for row in session.scalars(query)]
+
+    def subscriptions_by_subscriber(self) -> dict[int, list[Subscription]]:
+        """Every active subscription, grouped by subscriber id, oldest first (one query)."""
+        query = select(SubscriptionRow).where(SubscriptionRow.active).order_by(SubscriptionRow.id)
+        grouped: dict[int, list[Subscription]] = {}
+        with self.read_session() as session:
+            for row in session.scalars(query):
+                grouped.setdefault(row.subscriber_id, []).append(_subscription(row))
+        return grouped
 
     def active_subscriptions(self) -> list[Subscription]:
         """Every subscription that may receive alerts: active, of confirmed, subscribed people."""
@@ -118,6 +178,63 @@ class SubscribersMixin(StoreBase):
             return [_subscription(row) for row in session.scalars(query)]
 
 
+def _new_row(
+    subscriber: Subscriber, email: str, *, confirmed: bool, now: datetime
+) -> SubscriberRow:
+    return SubscriberRow(
+        email=email,
+        name=subscriber.name,
+        organisation=subscriber.organisation,
+        language=subscriber.language,
+        timezone=subscriber.timezone,
+        created_at=now,
+        confirmed_at=now if confirmed else subscriber.confirmed_at,
+    )
+
+
+def _take_back(
+    row: SubscriberRow, subscriber: Subscriber, *, confirmed: bool, now: datetime
+) -> None:
+    row.name = subscriber.name
+    row.organisation = subscriber.organisation
+    row.language = subscriber.language
+    row.timezone = subscriber.timezone
+    row.confirmed_at = now if confirmed else None
+    row.unsubscribed_at = None
+
+
+def _deactivate(session: Session, subscriber_id: int) -> int:
+    session.execute(delete(PendingAlertRow).where(PendingAlertRow.subscriber_id == subscriber_id))
+    query = (
+        update(SubscriptionRow)
+        .where(SubscriptionRow.subscriber_id == subscriber_id, SubscriptionRow.active)
+        .values(active=False)
+    )
+    return cast(CursorResult[Any], session.execute(query)).rowcount
+
+
+def _add_subscription(
+    session: Session, subscriber_id: int, subscription: Subscription, now: datetime
+) -> Subscription:
+    row = SubscriptionRow(
+        subscriber_id=subscriber_id,
+        sectors=list(subscription.sectors),
+        markets=list(subscription.markets),
+        kinds=[Kind(kind).value for kind in subscription.kinds],
+        keywords=list(subscription.keywords),
+        languages=list(subscription.languages),
+        home_country=subscription.home_country,
+        frequency=Frequency(subscription.frequency).value,
+        daily_hour=subscription.daily_hour,
+        weekly_day=subscription.weekly_day,
+        created_at=now,
+        active=True,
+    )
+    session.add(row)
+    session.flush()
+    return _subscription(row)
+
+
 def _subscriber(row: SubscriberRow) -> Subscriber:
     return Subscriber(
         id=row.id,
@@ -127,6 +244,8 @@ def _subscriber(row: SubscriberRow) -> Subscriber:
         language=row.language,
         timezone=row.timezone,
         confirmed_at=row.confirmed_at,
+        created_at=row.created_at,
+        unsubscribed_at=row.unsubscribed_at,
     )
 
 

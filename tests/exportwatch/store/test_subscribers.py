@@ -120,3 +120,113 @@ def test_pending_alerts_go_with_their_document(store: Store) -> None:
 
     with store.read_session() as session:
         assert session.scalar(select(func.count()).select_from(PendingAlertRow)) == 0
+
+
+def test_enrolling_stores_the_subscriber_with_subscriptions(store: Store) -> None:
+    anna, [weekly] = store.enrol_subscriber(
+        Subscriber(id=None, email=" Anna@Example.ORG", timezone="Europe/Berlin"),
+        [Subscription(id=None, subscriber_id=None, sectors=["food"], frequency=Frequency.WEEKLY)],
+        now=NOW,
+    )
+
+    assert anna.id is not None and weekly.subscriber_id == anna.id
+    assert (anna.email, anna.created_at, anna.confirmed_at) == ("anna@example.org", NOW, None)
+    assert store.get_subscriber_by_id(anna.id) == anna
+    assert store.subscriptions_of(anna.id) == [weekly]
+    assert store.active_subscriptions() == []  # not confirmed yet
+
+
+def test_enrolling_an_existing_address_changes_nothing(store: Store) -> None:
+    add(store, confirmed=False)
+
+    with pytest.raises(DuplicateSubscriberError):
+        store.enrol_subscriber(
+            Subscriber(id=None, email="anna@example.org"), [Subscription(None, None)]
+        )
+
+    with store.read_session() as session:
+        assert session.scalar(select(func.count()).select_from(SubscriptionRow)) == 0
+
+
+def test_confirming_happens_once(store: Store) -> None:
+    anna = add(store, confirmed=False)
+    assert anna.id is not None
+    later = NOW.replace(hour=18)
+
+    assert store.confirm_subscriber(anna.id, NOW) is True
+    assert store.confirm_subscriber(anna.id, later) is False
+    assert store.confirm_subscriber(404, NOW) is False
+
+    confirmed = store.get_subscriber_by_id(anna.id)
+    assert confirmed is not None and confirmed.confirmed_at == NOW
+
+
+def test_unsubscribing_deactivates_and_drops_pending_alerts(store: Store) -> None:
+    anna = add(store)
+    subscription = store.add_subscription(Subscription(id=None, subscriber_id=anna.id))
+    store.save_documents([make_doc(1)])
+    assert anna.id is not None and subscription.id is not None
+    with store.session() as session:
+        session.add(
+            PendingAlertRow(
+                subscription_id=subscription.id,
+                subscriber_id=anna.id,
+                document_id="doc-00001",
+                reason="Sector: Food & beverages",
+            )
+        )
+
+    assert store.unsubscribe_subscriber(anna.id, NOW) is True
+    assert store.unsubscribe_subscriber(anna.id, NOW.replace(hour=18)) is False
+
+    gone = store.get_subscriber_by_id(anna.id)
+    assert gone is not None and gone.unsubscribed_at == NOW
+    assert store.subscriptions_of(anna.id) == [] and store.active_subscriptions() == []
+    assert store.pending_for(anna.id) == []
+    assert store.confirm_subscriber(anna.id, NOW) is False  # confirmed already, and gone
+
+
+def test_an_unconfirmed_unsubscriber_cannot_be_confirmed(store: Store) -> None:
+    anna = add(store, confirmed=False)
+    assert anna.id is not None
+    store.unsubscribe_subscriber(anna.id, NOW)
+
+    assert store.confirm_subscriber(anna.id, NOW) is False
+
+
+def test_an_unsubscribed_address_is_taken_back_under_its_id(store: Store) -> None:
+    anna = add(store)
+    assert anna.id is not None
+    store.add_subscription(Subscription(id=None, subscriber_id=anna.id, sectors=["food"]))
+    store.unsubscribe_subscriber(anna.id, NOW)
+
+    back, [textiles] = store.enrol_subscriber(
+        Subscriber(id=None, email="ANNA@example.org", name="Anna S.", language="fr"),
+        [Subscription(id=None, subscriber_id=None, sectors=["textiles"])],
+        now=NOW,
+    )
+
+    assert back.id == anna.id
+    assert (back.name, back.language) == ("Anna S.", "fr")
+    assert (back.confirmed_at, back.unsubscribed_at) == (None, None)
+    assert store.subscriptions_of(anna.id) == [textiles]  # the old one stays inactive
+
+
+def test_deactivating_counts_the_subscriptions(store: Store) -> None:
+    anna = add(store)
+    assert anna.id is not None
+    for _ in range(2):
+        store.add_subscription(Subscription(id=None, subscriber_id=anna.id))
+
+    assert store.deactivate_subscriptions(anna.id) == 2
+    assert store.deactivate_subscriptions(anna.id) == 0
+
+
+def test_subscriptions_are_grouped_by_subscriber(store: Store) -> None:
+    anna, bob = add(store, "anna@example.org"), add(store, "bob@example.org", confirmed=False)
+    first = store.add_subscription(Subscription(id=None, subscriber_id=anna.id))
+    second = store.add_subscription(Subscription(id=None, subscriber_id=bob.id))
+    third = store.add_subscription(Subscription(id=None, subscriber_id=anna.id))
+    assert anna.id is not None and bob.id is not None
+
+    assert store.subscriptions_by_subscriber() == {anna.id: [first, third], bob.id: [second]}
