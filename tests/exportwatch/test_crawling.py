@@ -86,9 +86,7 @@ def test_three_failures_make_one_notice_and_the_source_recovers(
     assert state is not None and state.consecutive_failures == 0 and state.notified_at is None
 
 
-def test_too_few_items_make_a_degraded_run(
-    crawler: Crawler, fixture_server: FixtureServer
-) -> None:
+def test_too_few_items_make_a_degraded_run(crawler: Crawler, fixture_server: FixtureServer) -> None:
     report = crawler.crawl(definition(fixture_server.url(FEED), expect={"min_items": 10}))
     assert report.status is RunStatus.DEGRADED
     assert "expected at least 10 item(s), read 3" in report.run.problems
