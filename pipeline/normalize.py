@@ -181,9 +181,20 @@ class Normalizer:
             codes, unknown = self.places.resolve_markets([country], language=draft.language)
             venue.country = next((c for c in codes if self.taxonomy.markets.is_country(c)), None)
             draft.problems += [f"country: unknown country {value!r}" for value in unknown]
+        if looked_up := self._looked_up_country(draft):
+            venue.country = looked_up  # the source's own mapping beats any guess
         if venue.city:
             self._canonical_city(venue)
         return venue if (venue.name or venue.city or venue.country) else None
+
+    def _looked_up_country(self, draft: _Draft) -> str | None:
+        """A venue country from the source's lookups of `country`, `city`, `location`, `venue`."""
+        for name in ("country", "city", "location", "venue"):
+            table, value = draft.profile.lookups.get(name), _field(draft.raw, name)
+            codes = table.get(value) if table and value else None
+            if codes:
+                return codes[0]
+        return None
 
     def _canonical_city(self, venue: Venue) -> None:
         """The gazetteer's name for the city ('Köln' -> 'Cologne'), and its country if unknown.

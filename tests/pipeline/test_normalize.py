@@ -111,3 +111,19 @@ def test_any_item_is_normalized_without_raising(
     document = normalized.document
     if document.starts_on and document.ends_on:
         assert document.starts_on <= document.ends_on
+
+
+def test_the_sources_lookups_place_a_venue(normalizer: Normalizer) -> None:
+    profile = SourceProfile(
+        id="test-source", kind=Kind.EVENT, lookups={"location": {"Messegelände": ["AT"]}}
+    )
+    raw = RawItem(
+        source_id="test-source",
+        url="https://example.org/fair",
+        fetched_at=FETCHED,
+        title="Frühjahrsmesse",
+        fields={"location": "Messegelände", "dates": "3.–6. Juni 2027"},
+    )
+    document = normalizer.normalize(raw, profile).document
+    assert document.venue is not None and document.venue.country == "AT"
+    assert document.countries == ["AT"]
