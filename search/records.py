@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date
 
 from exportwatch.analysis import fold, stem_folded
+from exportwatch.coverage import market_keys, sector_keys
 from exportwatch.model import Document, Kind
 from exportwatch.taxonomy import Taxonomy
 
@@ -51,8 +52,8 @@ def make_record(document: Document, taxonomy: Taxonomy) -> IndexRecord:
         summary=summary,
         body=body,
         stems=stem_folded((title, summary, body), document.language),
-        sector_keys=_sector_keys(document, taxonomy),
-        market_keys=_market_keys(document, taxonomy, reference=start),
+        sector_keys=sector_keys(document, taxonomy),
+        market_keys=market_keys(document, taxonomy, on=start),
         window_start=start,
         window_end=end,
         open_until=_open_until(document),
@@ -60,30 +61,6 @@ def make_record(document: Document, taxonomy: Taxonomy) -> IndexRecord:
         newest=_newest(document),
         month=start.strftime("%Y-%m") if start else None,
     )
-
-
-def _sector_keys(document: Document, taxonomy: Taxonomy) -> tuple[str, ...]:
-    keys = dict.fromkeys(document.sectors)
-    for code in document.sectors:
-        if taxonomy.sectors.get(code) is not None:
-            keys.update(dict.fromkeys(taxonomy.sectors.ancestors(code)))
-    return tuple(keys)
-
-
-def _market_keys(document: Document, taxonomy: Taxonomy, reference: date | None) -> tuple[str, ...]:
-    markets = taxonomy.markets
-    codes = list(document.countries)
-    if document.venue and document.venue.country:
-        codes.append(document.venue.country)
-    if document.kind is Kind.FINANCE:
-        codes.extend(document.eligible_countries)
-    keys: dict[str, None] = {}
-    for code in codes:
-        if markets.get(code) is not None:
-            keys.update(dict.fromkeys(sorted(markets.members(code, on=reference))))
-        else:
-            keys[code] = None
-    return tuple(keys)
 
 
 def _window(document: Document) -> tuple[date | None, date | None]:

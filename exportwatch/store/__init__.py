@@ -4,6 +4,7 @@ Import from here; the submodules are the implementation. `Store.open(settings)` 
 migrated store whose methods take and return `exportwatch.model` types and small dataclasses.
 """
 
+from exportwatch.store.alerts import PendingAlert, PendingChange, PendingMatch
 from exportwatch.store.database import alembic_config, create_store_engine, upgrade_schema
 from exportwatch.store.documents import OutboxAction, OutboxEntry, SaveResult
 from exportwatch.store.errors import DuplicateSubscriberError, NotFoundError, StoreError
@@ -16,6 +17,9 @@ __all__ = [
     "NotFoundError",
     "OutboxAction",
     "OutboxEntry",
+    "PendingAlert",
+    "PendingChange",
+    "PendingMatch",
     "RunCounts",
     "RunRecord",
     "SaveResult",

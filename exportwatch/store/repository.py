@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from exportwatch.settings import Settings
+from exportwatch.store.alerts import AlertsMixin
 from exportwatch.store.database import create_store_engine, upgrade_schema
 from exportwatch.store.documents import DocumentsMixin
 from exportwatch.store.rebuilds import RebuildsMixin
@@ -12,7 +13,7 @@ from exportwatch.store.subscribers import SubscribersMixin
 __all__ = ["Store"]
 
 
-class Store(DocumentsMixin, RebuildsMixin, SourcesMixin, SubscribersMixin):
+class Store(AlertsMixin, DocumentsMixin, RebuildsMixin, SourcesMixin, SubscribersMixin):
     """Documents, source state and subscribers behind one typed API; no ORM object leaves it.
 
     Opening a store migrates its schema to the latest revision, so a fresh SQLite file is ready

@@ -6,7 +6,16 @@ import importlib
 
 import exportwatch.store
 
-MODULES = ["database", "documents", "errors", "repository", "sources", "sql", "subscribers"]
+MODULES = [
+    "alerts",
+    "database",
+    "documents",
+    "errors",
+    "repository",
+    "sources",
+    "sql",
+    "subscribers",
+]
 
 
 def test_all_names_exist_and_are_sorted() -> None:
