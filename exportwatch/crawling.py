@@ -4,8 +4,8 @@ Collecting is the crawlers' business (the poller for every fetched type, a Scrap
 for html); everything after it happens here, in an order that loses nothing: items are stored
 before the source's crawl state (validators) is, so an item that was read is never skipped by
 the next conditional request, and the run record and the backoff are written even when a step
-fails. New and changed documents go to the index at once and to the alert matcher, when one is
-given.
+fails. New and changed documents go to the index at once and to the alert matcher, which turns
+them into pending alerts; unchanged ones go nowhere, so a re-read feed alerts no one again.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from exportwatch.alerts.matching_run import match_documents
 from exportwatch.crawlers import (
     CrawlOutcome,
     FeedState,
@@ -117,7 +118,11 @@ class Crawler:
         self.policy = policy or FetchPolicy.from_settings(services.settings)
         self.pipeline = Pipeline(services.store, services.taxonomy)
         self.notifier = notifier or Notifier(services.settings)
-        self.matcher = matcher
+        self.matcher = matcher or self._match
+
+    def _match(self, document_ids: Sequence[str]) -> int:
+        """Pending alerts for new and changed documents, for every active subscription."""
+        return match_documents(self.services.store, self.services.taxonomy, document_ids)
 
     def crawl(self, definition: SourceDefinition) -> CrawlReport:
         """Crawl `definition` once; never raises for the source's trouble (it is recorded)."""
@@ -138,7 +143,7 @@ class Crawler:
         changed = [*pipeline.new, *pipeline.changed]
         if changed:
             report.sync = sync_outbox(store, self.services.index)
-            report.matched = self.matcher(changed) if self.matcher else 0
+            report.matched = self.matcher(changed)
         report.notices = self._tell_people(definition, result, run, before)
         return report
 

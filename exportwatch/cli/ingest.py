@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from exportwatch.alerts.matching_run import match_documents
 from exportwatch.cli.context import opened_services
 from exportwatch.model import Document, utcnow
 from exportwatch.pipeline.jsonl import LineError, read_jsonl
@@ -50,6 +51,8 @@ def ingest(
             sync = sync_outbox(services.store, services.index)
             if not sync.ok:
                 console.print(f"[yellow]search index not updated yet: {sync.error}[/]")
+            changed = [*report.new, *report.changed]
+            match_documents(services.store, services.taxonomy, changed)  # unchanged: no alert
     _print_summary(path, report, errors, dry_run=dry_run)
     if errors:
         raise typer.Exit(1)

@@ -12,12 +12,13 @@ import pytest
 from exportwatch.alerts.delivery import list_outbox
 from exportwatch.crawlers import SourceDefinition, definition_from_yaml, validate_definition
 from exportwatch.crawling import Crawler
-from exportwatch.model import RunStatus
+from exportwatch.model import RunStatus, Subscriber, Subscription, utcnow
 from exportwatch.search import Query
 from exportwatch.services import Services
 from tests.mockserver import FixtureServer
 
 FEED = "feeds/rss20-ttl.rss"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "http"
 SOURCES = Path(__file__).parents[1] / "fixtures" / "sources" / "valid"
 
 
@@ -110,3 +111,21 @@ def test_an_html_source_is_crawled_in_a_subprocess(
     assert report.status is RunStatus.SUCCESS, report.run.problems
     assert report.run.counts.seen == 6 and services.store.count_documents() == 6
     assert services.index.count() == 6
+
+
+def test_new_items_become_pending_alerts_once(
+    crawler: Crawler, services: Services, fixture_server: FixtureServer
+) -> None:
+    subscriber = Subscriber(id=None, email="sme@example.org")
+    wants_germany = Subscription(id=None, subscriber_id=None, markets=["EU"])
+    services.store.enrol_subscriber(subscriber, [wants_germany], confirmed=True, now=utcnow())
+    source = definition(fixture_server.url(FEED))
+    first = crawler.crawl(source)
+    (subscriber_id,) = services.store.pending_subscribers()
+    pending = services.store.pending_for(subscriber_id)
+    assert first.matched == len(pending) >= 1  # the fairs in Germany reach an EU subscriber
+    refreshed = (FIXTURES / FEED).read_bytes() + b"\n<!-- rebuilt, same items -->\n"
+    fixture_server.set(FEED, body=refreshed)  # a new body: read again, item by item
+    again = crawler.crawl(source)
+    assert again.pipeline.unchanged == 3 and again.matched == 0
+    assert services.store.pending_for(subscriber_id) == pending
