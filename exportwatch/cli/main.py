@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from exportwatch.cli import crawl, dev, ingest, run, search, sources, subscribers
+from exportwatch.cli import alerts, crawl, dev, ingest, run, search, sources, subscribers
 from exportwatch.errors import ExportwatchError
 
 __all__ = ["app", "main"]
@@ -27,6 +27,7 @@ sources.app.command("preview")(crawl.preview)
 app.add_typer(dev.app, name="dev")
 app.add_typer(sources.app, name="sources")
 app.add_typer(subscribers.app, name="subscribers")
+app.add_typer(alerts.app, name="alerts")
 
 
 def main() -> None:

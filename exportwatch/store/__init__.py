@@ -6,6 +6,12 @@ migrated store whose methods take and return `exportwatch.model` types and small
 
 from exportwatch.store.alerts import PendingAlert, PendingChange, PendingMatch
 from exportwatch.store.database import alembic_config, create_store_engine, upgrade_schema
+from exportwatch.store.digests import (
+    AddressState,
+    BounceOutcome,
+    ClosingSoonDelivery,
+    DigestRecord,
+)
 from exportwatch.store.documents import OutboxAction, OutboxEntry, SaveResult
 from exportwatch.store.errors import DuplicateSubscriberError, NotFoundError, StoreError
 from exportwatch.store.repository import Store
@@ -13,6 +19,10 @@ from exportwatch.store.sources import RunCounts, RunRecord, SourceState, SourceS
 from exportwatch.store.subscribers import normalize_email
 
 __all__ = [
+    "AddressState",
+    "BounceOutcome",
+    "ClosingSoonDelivery",
+    "DigestRecord",
     "DuplicateSubscriberError",
     "NotFoundError",
     "OutboxAction",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from exportwatch.settings import Settings
 from exportwatch.store.alerts import AlertsMixin
 from exportwatch.store.database import create_store_engine, upgrade_schema
+from exportwatch.store.digests import DigestsMixin
 from exportwatch.store.documents import DocumentsMixin
 from exportwatch.store.rebuilds import RebuildsMixin
 from exportwatch.store.sources import SourcesMixin
@@ -13,7 +14,9 @@ from exportwatch.store.subscribers import SubscribersMixin
 __all__ = ["Store"]
 
 
-class Store(AlertsMixin, DocumentsMixin, RebuildsMixin, SourcesMixin, SubscribersMixin):
+class Store(
+    AlertsMixin, DigestsMixin, DocumentsMixin, RebuildsMixin, SourcesMixin, SubscribersMixin
+):
     """Documents, source state and subscribers behind one typed API; no ORM object leaves it.
 
     Opening a store migrates its schema to the latest revision, so a fresh SQLite file is ready

@@ -186,6 +186,9 @@ class SubscriberRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     unsubscribed_at: Mapped[datetime | None]
+    hard_bounces: Mapped[int] = mapped_column(Integer, default=0)  # in a row; reset by a send
+    bounced_at: Mapped[datetime | None]  # the last hard bounce: a pause before the next try
+    disabled_at: Mapped[datetime | None]  # too many hard bounces: nothing is sent any more
 
 
 class SubscriptionRow(Base):
@@ -244,6 +247,12 @@ class DigestRow(Base):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    frequencies: Mapped[str] = mapped_column(String(40), default="")  # "daily weekly": served
+    slot: Mapped[datetime | None]  # the due moment the digest serves (part of its Message-ID)
+    retry_at: Mapped[datetime | None]  # after a temporary failure: not sent again before
+    document_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_digests_status_retry_at", "status", "retry_at"),)
 
 
 class DeliveryRow(Base):
@@ -262,5 +271,11 @@ class DeliveryRow(Base):
         ForeignKey("digests.id", ondelete="SET NULL"), index=True
     )
     delivered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it matched, as the pending alert said
+    # The digest that reminds of the deadline ("closing soon"), once; sent when it was sent.
+    closing_soon_digest_id: Mapped[int | None] = mapped_column(
+        ForeignKey("digests.id", ondelete="SET NULL"), index=True
+    )
+    closing_soon_sent_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("subscriber_id", "document_id"),)
