@@ -15,17 +15,26 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from exportwatch.alerts.digests import run_digests
 from exportwatch.crawlers import SourceDefinition, check_definitions
 from exportwatch.crawling import Crawler
 from exportwatch.model import utcnow
 from exportwatch.search.sync import sync_outbox
 from exportwatch.services import Services
 
-__all__ = ["bind", "crawl_source", "register_jobs", "sync_index", "sync_source_jobs"]
+__all__ = [
+    "bind",
+    "crawl_source",
+    "register_jobs",
+    "send_digests",
+    "sync_index",
+    "sync_source_jobs",
+]
 
 log = logging.getLogger(__name__)
 CRAWL_PREFIX = "crawl:"
 SOURCES_SYNC_SECONDS = 300  # how soon an edited definition takes effect
+DIGEST_SECONDS = 300  # "immediate" alerts go out within this long
 CRON_SPREAD_SECONDS = 300  # sources sharing a cron time start up to this far apart
 _bound: Services | None = None
 _crawler: Crawler | None = None
@@ -54,7 +63,25 @@ def register_jobs(scheduler: BaseScheduler, services: Services) -> None:
         id="sources-sync",
         replace_existing=True,
     )
+    scheduler.add_job(
+        "exportwatch.jobs:send_digests",
+        "interval",
+        seconds=DIGEST_SECONDS,
+        id="alerts-run",
+        replace_existing=True,
+    )
     sync_source_jobs(scheduler, services)
+
+
+def send_digests() -> None:
+    """Send what is due: immediate alerts, and daily and weekly digests at their local hour."""
+    report = run_digests(_services())
+    if report.outcomes or report.relay_down:
+        log.info(
+            "digests: %d sent%s",
+            report.count("sent"),
+            "; the mail relay is down, the rest wait" if report.relay_down else "",
+        )
 
 
 def sync_source_jobs(scheduler: BaseScheduler, services: Services) -> list[str]:

@@ -10,7 +10,8 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from exportwatch import jobs
-from exportwatch.model import utcnow
+from exportwatch.alerts.matching_run import match_documents
+from exportwatch.model import Document, Frequency, Kind, Subscriber, Subscription, utcnow
 from exportwatch.scheduler import create_scheduler
 from exportwatch.services import Services
 from tests.mockserver import FixtureServer
@@ -46,7 +47,7 @@ def test_each_enabled_source_gets_a_job_and_removed_ones_lose_it(
     write_source(sources, "rules", "https://example.org/b.rss", schedule='"0 6 * * 1-5"')
     jobs.register_jobs(scheduler, services)
     ids = {job.id for job in scheduler.get_jobs()}
-    assert {"index-sync", "sources-sync", "crawl:fairs", "crawl:rules"} <= ids
+    assert {"index-sync", "sources-sync", "alerts-run", "crawl:fairs", "crawl:rules"} <= ids
     (sources / "rules.yaml").write_text("id: rules\nname: [broken", encoding="utf-8")
     assert jobs.sync_source_jobs(scheduler, services) == ["fairs"]
     assert "crawl:rules" not in {job.id for job in scheduler.get_jobs()}
@@ -69,3 +70,17 @@ def test_a_crawl_job_runs_the_source_unless_it_is_backing_off(
     requests = len(fixture_server.requests)
     jobs.crawl_source("fairs")
     assert len(fixture_server.requests) == requests  # skipped: not due yet
+
+
+def test_the_digest_job_sends_what_is_due(services: Services) -> None:
+    subscriber = Subscriber(id=None, email="sme@example.org")
+    immediate = Subscription(id=None, subscriber_id=None, frequency=Frequency.IMMEDIATE)
+    services.store.enrol_subscriber(subscriber, [immediate], confirmed=True, now=utcnow())
+    fair = Document("fairs:1", Kind.EVENT, "Anuga 2027", "https://example.org/a", "fairs")
+    services.store.save_documents([fair])
+    match_documents(services.store, services.taxonomy, [fair.id])
+    jobs.bind(services)
+    jobs.send_digests()
+    assert len(list(services.settings.outbox_dir.glob("*.eml"))) == 1
+    jobs.send_digests()  # nothing new is due
+    assert len(list(services.settings.outbox_dir.glob("*.eml"))) == 1
