@@ -47,6 +47,7 @@ class Digest:
 
     `source_names` maps source ids to display names (the id is shown when a name is missing).
     `unsubscribe_mailto` adds a mailto: alternative to the one-click URL in List-Unsubscribe.
+    `more_waiting` counts the matches held back by the size cap; they follow in later emails.
     """
 
     subscriber: Subscriber
@@ -58,6 +59,7 @@ class Digest:
     generated_at: datetime = field(default_factory=utcnow)
     source_names: Mapping[str, str] = field(default_factory=dict)
     unsubscribe_mailto: str | None = None
+    more_waiting: int = 0
 
     @property
     def new_count(self) -> int:
@@ -94,6 +96,7 @@ def make_digest(
     generated_at: datetime | None = None,
     source_names: Mapping[str, str] | None = None,
     unsubscribe_mailto: str | None = None,
+    more_waiting: int = 0,
 ) -> Digest:
     """Group items by kind in `KIND_ORDER`, each section and closing-soon list sorted by date.
 
@@ -125,6 +128,7 @@ def make_digest(
         generated_at=generated_at or utcnow(),
         source_names=dict(source_names or {}),
         unsubscribe_mailto=unsubscribe_mailto,
+        more_waiting=max(more_waiting, 0),
     )
 
 

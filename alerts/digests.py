@@ -351,7 +351,7 @@ class _Run:
             self._record(replace(base, status="dropped", error="documents no longer stored"))
             return
         try:
-            message = self._compose(subscriber, record, new, closing)
+            message = self._compose(subscriber, record, new, closing, held_back)
         except ValueError as error:  # settings were checked: the recipient address is unusable
             self._bounced(record, base, str(error))
             return
@@ -394,6 +394,7 @@ class _Run:
         record: DigestRecord,
         new: list[Document],
         closing: list[Document],
+        held_back: int,
     ) -> EmailMessage:
         settings, taxonomy = self.services.settings, self.services.taxonomy
         assert subscriber.id is not None
@@ -413,6 +414,7 @@ class _Run:
             manage_url=link_url(settings, TokenPurpose.MANAGE, subscriber.id, now=self.now),
             generated_at=record.created_at,
             source_names=self.source_names,
+            more_waiting=held_back,
         )
         return digest_message(digest, mail_from=settings.mail_from)
 

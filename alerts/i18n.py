@@ -39,6 +39,10 @@ _EN: dict[str, Entry] = {
         "one": "One new item matches your subscriptions.",
         "other": "{count} new items match your subscriptions.",
     },
+    "digest.more_waiting": {
+        "one": "One more item is waiting: it follows in your next email.",
+        "other": "{count} more items are waiting: they follow in your next emails.",
+    },
     "digest.intro_none": "Nothing new this time, but some deadlines are close.",
     "section.event": "Trade fairs and events",
     "section.finance": "Export finance",
@@ -85,6 +89,10 @@ _DE: dict[str, Entry] = {
     "digest.intro": {
         "one": "Ein neuer Eintrag passt zu Ihren Abonnements.",
         "other": "{count} neue Einträge passen zu Ihren Abonnements.",
+    },
+    "digest.more_waiting": {
+        "one": "Ein weiterer Eintrag wartet: Er folgt mit Ihrer nächsten E-Mail.",
+        "other": "{count} weitere Einträge warten: Sie folgen mit Ihren nächsten E-Mails.",
     },
     "digest.intro_none": "Diesmal gibt es nichts Neues, aber einige Fristen laufen bald ab.",
     "section.event": "Messen und Veranstaltungen",
@@ -133,6 +141,11 @@ _FR: dict[str, Entry] = {
     "digest.intro": {
         "one": "Un nouvel élément correspond à vos abonnements.",
         "other": "{count} nouveaux éléments correspondent à vos abonnements.",
+    },
+    "digest.more_waiting": {
+        "one": "Un autre élément est en attente : il suivra dans votre prochain e-mail.",
+        "other": "{count} autres éléments sont en attente : ils suivront dans vos "
+        "prochains e-mails.",
     },
     "digest.intro_none": "Rien de nouveau cette fois, mais certaines échéances approchent.",
     "section.event": "Salons et événements",
@@ -183,6 +196,10 @@ _ES: dict[str, Entry] = {
         "one": "Un nuevo elemento coincide con sus suscripciones.",
         "other": "{count} nuevos elementos coinciden con sus suscripciones.",
     },
+    "digest.more_waiting": {
+        "one": "Queda un elemento más en espera: llegará en su próximo correo.",
+        "other": "Quedan {count} elementos más en espera: llegarán en sus próximos correos.",
+    },
     "digest.intro_none": "Esta vez no hay novedades, pero algunos plazos vencen pronto.",
     "section.event": "Ferias y eventos",
     "section.finance": "Financiación de exportaciones",
@@ -226,6 +243,10 @@ _NB: dict[str, Entry] = {
     "digest.intro": {
         "one": "Ett nytt element passer til abonnementene dine.",
         "other": "{count} nye elementer passer til abonnementene dine.",
+    },
+    "digest.more_waiting": {
+        "one": "Ett element til venter: det kommer i din neste e-post.",
+        "other": "{count} elementer til venter: de kommer i dine neste e-poster.",
     },
     "digest.intro_none": "Ingenting nytt denne gangen, men noen frister går snart ut.",
     "section.event": "Messer og arrangementer",
@@ -272,6 +293,10 @@ _NL: dict[str, Entry] = {
     "digest.intro": {
         "one": "Eén nieuw item past bij uw abonnementen.",
         "other": "{count} nieuwe items passen bij uw abonnementen.",
+    },
+    "digest.more_waiting": {
+        "one": "Er wacht nog één item: het volgt in uw volgende e-mail.",
+        "other": "Er wachten nog {count} items: ze volgen in uw volgende e-mails.",
     },
     "digest.intro_none": "Deze keer niets nieuws, maar enkele deadlines naderen.",
     "section.event": "Beurzen en evenementen",
@@ -320,6 +345,10 @@ _PT: dict[str, Entry] = {
         "one": "Um novo item corresponde aos seus alertas.",
         "other": "{count} novos itens correspondem aos seus alertas.",
     },
+    "digest.more_waiting": {
+        "one": "Mais um item aguarda envio: segue no seu próximo e-mail.",
+        "other": "Mais {count} itens aguardam envio: seguem nos seus próximos e-mails.",
+    },
     "digest.intro_none": "Nada de novo desta vez, mas alguns prazos terminam em breve.",
     "section.event": "Feiras e eventos",
     "section.finance": "Financiamento à exportação",
@@ -359,6 +388,9 @@ _ID: dict[str, Entry] = {
     "digest.subject_closing": {"other": "{count} tenggat segera berakhir"},
     "digest.heading": "Ringkasan ekspor Anda",
     "digest.intro": {"other": "{count} item baru sesuai dengan langganan Anda."},
+    "digest.more_waiting": {
+        "other": "{count} item lainnya sedang menunggu: akan menyusul di email Anda berikutnya."
+    },
     "digest.intro_none": "Tidak ada yang baru kali ini, tetapi beberapa tenggat segera berakhir.",
     "section.event": "Pameran dagang dan acara",
     "section.finance": "Pembiayaan ekspor",

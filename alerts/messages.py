@@ -150,6 +150,7 @@ def render_digest(digest: Digest) -> tuple[str, str]:
         "manage_url": digest.manage_url,
         "unsubscribe_url": digest.unsubscribe_url,
         "generated": t.moment(digest.generated_at),
+        "more_waiting": digest.more_waiting,
     }
     return _render("digest", t, context)
 

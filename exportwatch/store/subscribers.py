@@ -143,6 +143,37 @@ class SubscribersMixin(StoreBase):
                 session, subscription.subscriber_id, subscription, now or utcnow()
             )
 
+    def deactivate_subscription(self, subscriber_id: int, subscription_id: int) -> bool:
+        """Make one of a subscriber's subscriptions inactive and drop its pending alerts.
+
+        False when it already was inactive; NotFoundError when it is not theirs.
+        """
+        with self.session() as session:
+            row = _own_subscription(session, subscriber_id, subscription_id)
+            changed = row.active
+            row.active = False
+            _drop_pending(session, subscription_id)
+        return changed
+
+    def update_subscription(self, subscription: Subscription) -> Subscription:
+        """Replace an active subscription's conditions and schedule (same id and subscriber).
+
+        Pending alerts matched under other conditions are dropped; a new schedule keeps them.
+        NotFoundError when it is not the subscriber's, or no longer active.
+        """
+        if subscription.id is None or subscription.subscriber_id is None:
+            raise NotFoundError("subscription", subscription.id)
+        with self.session() as session:
+            row = _own_subscription(session, subscription.subscriber_id, subscription.id)
+            if not row.active:
+                raise NotFoundError("subscription", subscription.id)
+            before = _conditions(_subscription(row))
+            _fill(row, subscription)
+            if _conditions(subscription) != before:
+                _drop_pending(session, subscription.id)
+            session.flush()
+            return _subscription(row)
+
     def subscriptions_of(self, subscriber_id: int) -> list[Subscription]:
         """A subscriber's active subscriptions, oldest first."""
         query = (
@@ -216,23 +247,50 @@ def _deactivate(session: Session, subscriber_id: int) -> int:
 def _add_subscription(
     session: Session, subscriber_id: int, subscription: Subscription, now: datetime
 ) -> Subscription:
-    row = SubscriptionRow(
-        subscriber_id=subscriber_id,
-        sectors=list(subscription.sectors),
-        markets=list(subscription.markets),
-        kinds=[Kind(kind).value for kind in subscription.kinds],
-        keywords=list(subscription.keywords),
-        languages=list(subscription.languages),
-        home_country=subscription.home_country,
-        frequency=Frequency(subscription.frequency).value,
-        daily_hour=subscription.daily_hour,
-        weekly_day=subscription.weekly_day,
-        created_at=now,
-        active=True,
-    )
+    row = SubscriptionRow(subscriber_id=subscriber_id, created_at=now, active=True)
+    _fill(row, subscription)
     session.add(row)
     session.flush()
     return _subscription(row)
+
+
+def _fill(row: SubscriptionRow, subscription: Subscription) -> None:
+    row.sectors = list(subscription.sectors)
+    row.markets = list(subscription.markets)
+    row.kinds = [Kind(kind).value for kind in subscription.kinds]
+    row.keywords = list(subscription.keywords)
+    row.languages = list(subscription.languages)
+    row.home_country = subscription.home_country
+    row.frequency = Frequency(subscription.frequency).value
+    row.daily_hour = subscription.daily_hour
+    row.weekly_day = subscription.weekly_day
+
+
+def _own_subscription(
+    session: Session, subscriber_id: int, subscription_id: int
+) -> SubscriptionRow:
+    row = session.get(SubscriptionRow, subscription_id)
+    if row is None or row.subscriber_id != subscriber_id:
+        raise NotFoundError("subscription", subscription_id)
+    return row
+
+
+def _drop_pending(session: Session, subscription_id: int) -> None:
+    session.execute(
+        delete(PendingAlertRow).where(PendingAlertRow.subscription_id == subscription_id)
+    )
+
+
+def _conditions(subscription: Subscription) -> tuple[object, ...]:
+    """What decides whether a document matches (not when it is sent)."""
+    return (
+        sorted(subscription.sectors),
+        sorted(subscription.markets),
+        sorted(Kind(kind).value for kind in subscription.kinds),
+        sorted(subscription.keywords),
+        sorted(subscription.languages),
+        subscription.home_country,
+    )
 
 
 def _subscriber(row: SubscriberRow) -> Subscriber:

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, insert, select
 
 from exportwatch.alerts.delivery import SmtpTransport
+from exportwatch.alerts.digest_model import Digest
 from exportwatch.alerts.digests import (
     MAX_ITEMS,
     DigestRunReport,
@@ -18,6 +19,7 @@ from exportwatch.alerts.digests import (
     retry_delay,
     run_digests,
 )
+from exportwatch.alerts.messages import digest_message
 from exportwatch.alerts.reasons import Reason, encode_reasons
 from exportwatch.errors import ConfigError
 from exportwatch.model import Document, Frequency, Kind, Subscriber, Subscription
@@ -553,3 +555,24 @@ def test_a_broken_smtp_url_stops_the_run(services: Services, settings: Settings)
 def test_plan_needs_something_due_and_ready() -> None:
     subscriber = Subscriber(1, "a@example.test")
     assert plan_digest(subscriber, [], [], list) is None
+
+
+def test_a_capped_digest_says_how_many_items_wait(
+    services: Services, relay: SmtpTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    composed: list[Digest] = []
+
+    def keep(digest: Digest, *, mail_from: str) -> EmailMessage:
+        composed.append(digest)
+        return digest_message(digest, mail_from=mail_from)
+
+    monkeypatch.setattr("exportwatch.alerts.digests.digest_message", keep)
+    store = services.store
+    quinn, [sub] = enrol(store, "quinn@example.test")
+    for number in range(1, 46):
+        pend(store, quinn, sub, make_doc(number), at=MONDAY + timedelta(seconds=number))
+
+    run(services, relay, MONDAY + timedelta(minutes=1))
+    run(services, relay, MONDAY + timedelta(minutes=2))
+
+    assert [(d.new_count, d.more_waiting) for d in composed] == [(MAX_ITEMS, 5), (5, 0)]

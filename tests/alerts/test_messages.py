@@ -359,3 +359,13 @@ def test_clean_text(text: str | None, limit: int | None, expected: str) -> None:
 )
 def test_safe_url(url: str, ok: bool) -> None:
     assert (safe_url(url) == url) is ok
+
+
+def test_items_held_back_by_the_cap_are_announced_with_the_manage_link() -> None:
+    digest = build_digest(subscriber())
+    digest.more_waiting = 4960
+    text, html = parts(digest_message(digest, mail_from=MAIL_FROM))
+    assert "4960 more items are waiting" in text and "4960 more items are waiting" in html
+    assert f"{BASE}/manage?token=ghi.jkl" in text
+    quiet_text, _ = parts(digest_message(build_digest(subscriber()), mail_from=MAIL_FROM))
+    assert "more items are waiting" not in quiet_text

@@ -230,3 +230,87 @@ def test_subscriptions_are_grouped_by_subscriber(store: Store) -> None:
     assert anna.id is not None and bob.id is not None
 
     assert store.subscriptions_by_subscriber() == {anna.id: [first, third], bob.id: [second]}
+
+
+def pending_of(store: Store, subscription: Subscription) -> None:
+    """One pending alert for doc-00001 from this subscription."""
+    assert subscription.id is not None and subscription.subscriber_id is not None
+    store.save_documents([make_doc(1)])
+    with store.session() as session:
+        session.add(
+            PendingAlertRow(
+                subscription_id=subscription.id,
+                subscriber_id=subscription.subscriber_id,
+                document_id="doc-00001",
+                reason="Sector: Food & beverages",
+            )
+        )
+
+
+def test_deactivating_one_subscription_keeps_the_others(store: Store) -> None:
+    anna = add(store)
+    assert anna.id is not None
+    food = store.add_subscription(Subscription(id=None, subscriber_id=anna.id, sectors=["food"]))
+    wine = store.add_subscription(Subscription(id=None, subscriber_id=anna.id, sectors=["wine"]))
+    assert food.id is not None
+    pending_of(store, food)
+
+    assert store.deactivate_subscription(anna.id, food.id) is True
+    assert store.deactivate_subscription(anna.id, food.id) is False
+
+    assert store.subscriptions_of(anna.id) == [wine]
+    assert store.pending_for(anna.id) == []
+    assert store.get_subscriber_by_id(anna.id) == anna  # still subscribed
+
+
+def test_only_their_own_subscription_can_be_changed(store: Store) -> None:
+    anna, bob = add(store, "anna@example.org"), add(store, "bob@example.org")
+    assert anna.id is not None and bob.id is not None
+    bobs = store.add_subscription(Subscription(id=None, subscriber_id=bob.id))
+    assert bobs.id is not None
+
+    with pytest.raises(NotFoundError, match="no subscription"):
+        store.deactivate_subscription(anna.id, bobs.id)
+    with pytest.raises(NotFoundError, match="no subscription"):
+        store.update_subscription(Subscription(id=bobs.id, subscriber_id=anna.id))
+    with pytest.raises(NotFoundError, match="no subscription 404"):
+        store.deactivate_subscription(anna.id, 404)
+    assert store.subscriptions_of(bob.id) == [bobs]
+
+
+def test_updating_a_subscription_drops_pending_alerts_only_for_new_conditions(
+    store: Store,
+) -> None:
+    anna = add(store)
+    assert anna.id is not None
+    food = store.add_subscription(Subscription(id=None, subscriber_id=anna.id, sectors=["food"]))
+    pending_of(store, food)
+
+    weekly = Subscription(
+        id=food.id,
+        subscriber_id=anna.id,
+        sectors=["food"],
+        frequency=Frequency.WEEKLY,
+        daily_hour=9,
+        weekly_day=4,
+    )
+    assert store.update_subscription(weekly) == weekly
+    assert [alert.document_id for alert in store.pending_for(anna.id)] == ["doc-00001"]
+
+    wine = Subscription(
+        id=food.id, subscriber_id=anna.id, sectors=["wine"], kinds=[Kind.EVENT], markets=["DE"]
+    )
+    assert store.update_subscription(wine) == wine
+    assert store.subscriptions_of(anna.id) == [wine]
+    assert store.pending_for(anna.id) == []
+
+
+def test_an_inactive_subscription_cannot_be_updated(store: Store) -> None:
+    anna = add(store)
+    assert anna.id is not None
+    food = store.add_subscription(Subscription(id=None, subscriber_id=anna.id, sectors=["food"]))
+    assert food.id is not None
+    store.deactivate_subscription(anna.id, food.id)
+
+    with pytest.raises(NotFoundError):
+        store.update_subscription(food)
