@@ -82,9 +82,11 @@ class Notifier:
     def send(self, notice: Notice) -> None:
         """Deliver, or park the notice in the outbox when the relay refuses it for now."""
         recipients = [r for r in (notice.contact, *self.settings.admin_emails) if r]
-        if not recipients:
+        if not recipients:  # nobody to mail: keep it in the outbox, which the admin UI lists
             log.warning("notice for %s has no recipient: %s", notice.source_id, notice.subject)
-            recipients = ["admin@localhost"]  # still written to the outbox, for the admin UI
+            message = self._message(notice, ["admin@localhost"])
+            OutboxTransport(self.settings.outbox_dir).send(message)
+            return
         message = self._message(notice, recipients)
         try:
             transport_from_settings(self.settings).send(message)
