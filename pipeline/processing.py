@@ -33,7 +33,6 @@ class PipelineReport:
     changed: list[str] = field(default_factory=list)
     unchanged: int = 0
     merged: int = 0  # items that joined another source's document
-    failed: int = 0
     problems: list[str] = field(default_factory=list)
     unknown_labels: Counter[str] = field(default_factory=Counter)
     problem_count: int = 0
