@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from exportwatch.services import Services
-from exportwatch.web import health, pages
+from exportwatch.web import feeds, health, pages
 
 __all__ = ["create_app"]
 
@@ -36,5 +36,6 @@ def create_app(services: Services, scheduler: BaseScheduler | None = None) -> Fa
     app.state.scheduler = scheduler
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(feeds.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
