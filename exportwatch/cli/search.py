@@ -14,9 +14,10 @@ from rich.table import Table
 
 from exportwatch.cli.context import opened_services
 from exportwatch.model import Document, Kind
-from exportwatch.search import Query, Results, Sort
+from exportwatch.search import Results, Sort
 from exportwatch.search.sync import rebuild_index
 from exportwatch.store import Store
+from exportwatch.web.api import make_query
 
 __all__ = ["reindex", "search"]
 
@@ -37,15 +38,15 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
 ) -> None:
     """Search collected trade fairs, finance schemes and regulations."""
-    query = Query(
-        text=text,
-        kinds=tuple(kind or ()),
-        sectors=tuple(sector or ()),
-        markets=tuple(market or ()),
-        languages=tuple(lang or ()),
-        sources=tuple(source or ()),
-        date_from=date_from.date() if date_from else None,
-        date_to=date_to.date() if date_to else None,
+    query = make_query(
+        text,
+        kinds=kind,
+        sectors=sector,
+        markets=market,
+        languages=lang,
+        sources=source,
+        date_from=date_from,
+        date_to=date_to,
         upcoming=upcoming,
         sort=sort,
         page=page,

@@ -124,6 +124,12 @@ class DocumentsMixin(StoreBase):
         with self.read_session() as session:
             return session.scalar(query)
 
+    def count_documents_by_source(self) -> dict[str, int]:
+        """How many documents each source has in the store; sources without any are absent."""
+        query = select(DocumentRow.source_id, func.count()).group_by(DocumentRow.source_id)
+        with self.read_session() as session:
+            return {source_id: count for source_id, count in session.execute(query).all()}
+
     def count_documents(self) -> int:
         """How many documents the store holds."""
         with self.read_session() as session:

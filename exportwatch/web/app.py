@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from exportwatch.services import Services
-from exportwatch.web import feeds, health, pages
+from exportwatch.web import api, errors, feeds, health, pages
 
 __all__ = ["create_app"]
 
@@ -35,7 +35,10 @@ def create_app(services: Services, scheduler: BaseScheduler | None = None) -> Fa
     app.state.services = services
     app.state.scheduler = scheduler
     app.include_router(health.router)
+    app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(feeds.router)
+    for error, handler in errors.EXCEPTION_HANDLERS.items():
+        app.add_exception_handler(error, handler)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

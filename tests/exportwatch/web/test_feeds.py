@@ -22,7 +22,6 @@ from exportwatch.web.feeds import (
     SearchParams,
     guard_cell,
     query_from_params,
-    router,
     search_params,
 )
 
@@ -91,9 +90,7 @@ def _documents() -> list[Document]:
 def client(services: Services) -> Iterator[TestClient]:
     services.store.save_documents(_documents())
     sync_outbox(services.store, services.index)
-    app = create_app(services)
-    app.include_router(router)
-    with TestClient(app) as test_client:
+    with TestClient(create_app(services)) as test_client:
         yield test_client
 
 

@@ -1,0 +1,114 @@
+"""JSON error bodies for the API: a message people can read and the request field at fault.
+
+Every handler answers `ErrorResponse` ({"message", "field", "errors"}), so a client (or a form)
+shows the message next to the field it names; `field` is null when no field is to blame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from exportwatch.alerts.subscribing import ConfirmationNotSentError, SubscriptionInputError
+from exportwatch.search import IndexUnavailableError, QueryError
+from exportwatch.store import DuplicateSubscriberError, NotFoundError
+
+__all__ = ["EXCEPTION_HANDLERS", "ErrorResponse", "FieldError", "error_response"]
+
+RETRY_AFTER_SECONDS = "30"  # what a 503 asks clients to wait before trying again
+
+
+class FieldError(BaseModel):
+    """One problem with one request field."""
+
+    field: str | None
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """The body of every API error; `errors` lists all problems when there are several."""
+
+    message: str
+    field: str | None = None
+    errors: list[FieldError] = []
+
+
+def error_response(
+    status: int,
+    message: str,
+    field: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """An `ErrorResponse` with `status`; `errors` defaults to the one problem described."""
+    listed = errors if errors is not None else [FieldError(field=field, message=message)]
+    body = ErrorResponse(message=message, field=field, errors=listed)
+    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+async def _query_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, QueryError)
+    return error_response(422, f"{error.field}: {error.message}", error.field)
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        FieldError(field=_location(item.get("loc", ())), message=str(item.get("msg", "")))
+        for item in error.errors()
+    ]
+    first = problems[0] if problems else FieldError(field=None, message="invalid request")
+    message = f"{first.field}: {first.message}" if first.field else first.message
+    return error_response(422, message, first.field, problems)
+
+
+async def _subscription_input(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, SubscriptionInputError)
+    problems = [
+        FieldError(field=problem.field or None, message=problem.message)
+        for problem in error.problems
+    ]
+    field = problems[0].field if problems else None
+    return error_response(422, str(error), field, problems)
+
+
+async def _duplicate_subscriber(request: Request, error: Exception) -> JSONResponse:
+    return error_response(409, str(error), "email")
+
+
+async def _not_found(request: Request, error: Exception) -> JSONResponse:
+    return error_response(404, str(error))
+
+
+async def _unavailable(request: Request, error: Exception) -> JSONResponse:
+    message = f"search is unavailable, try again later: {error}"
+    return error_response(503, message, headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+
+async def _not_sent(request: Request, error: Exception) -> JSONResponse:
+    return error_response(503, str(error), headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+
+def _location(loc: object) -> str | None:
+    """The parameter name from a location such as ("query", "sector", 0) or ("body", "email")."""
+    parts = [str(part) for part in loc] if isinstance(loc, list | tuple) else []
+    names = parts[1:] if len(parts) > 1 and parts[0] in ("query", "path", "body") else parts
+    return names[0] if names else None
+
+
+Handler = Callable[[Request, Exception], Awaitable[JSONResponse]]
+
+#: Install with `app.add_exception_handler(error, handler)` for each item.
+EXCEPTION_HANDLERS: dict[type[Exception], Handler] = {
+    QueryError: _query_error,
+    RequestValidationError: _validation_error,
+    SubscriptionInputError: _subscription_input,
+    DuplicateSubscriberError: _duplicate_subscriber,
+    NotFoundError: _not_found,
+    IndexUnavailableError: _unavailable,
+    ConfirmationNotSentError: _not_sent,
+}
