@@ -149,8 +149,8 @@ class Crawler:
 
     def _record(self, run_id: int, result: PollResult, pipeline: PipelineReport) -> RunRecord:
         status = result.status
-        if status is RunStatus.SUCCESS and (pipeline.problem_count or result.failed_items):
-            status = RunStatus.DEGRADED
+        if status is RunStatus.SUCCESS and result.failed_items:
+            status = RunStatus.DEGRADED  # items were found but lost; a field left empty is not
         problems = [*result.problems, *pipeline.summary_problems()]
         counts = RunCounts(
             seen=pipeline.seen,
