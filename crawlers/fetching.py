@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from exportwatch.crawlers import url_guard
 from exportwatch.model import utcnow
 from exportwatch.settings import Settings
 
@@ -97,8 +98,9 @@ class FetchPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings, **changes: Any) -> FetchPolicy:
-        """The default policy, with the User-Agent naming this installation."""
-        return replace(cls(user_agent=user_agent(contact_url(settings))), **changes)
+        """The default policy: the User-Agent naming this installation, the settings' guard."""
+        guard = url_guard.UrlGuard(allow_private=settings.allow_private_networks)
+        return replace(cls(user_agent=user_agent(contact_url(settings)), guard=guard), **changes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,11 @@ class GuardMiddleware:
             return f"only http and https URLs are fetched (got {url.split(':', 1)[0]!r})"
         if self.guard is None:
             return None
-        verdict = self.guard(httpx.URL(url))
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL as error:
+            return f"refused an unreadable URL {url!r}: {error}"
+        verdict = self.guard(parsed)
         if inspect.isawaitable(verdict):
             return await verdict
         return verdict

@@ -205,6 +205,7 @@ def shipped_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings
     monkeypatch.setenv("EXPORTWATCH_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("EXPORTWATCH_CONFIG_DIR", str(ROOT / "config"))
     monkeypatch.setenv("EXPORTWATCH_SOURCES_DIR", str(SHIPPED))
+    monkeypatch.setenv("EXPORTWATCH_ALLOW_PRIVATE_NETWORKS", "true")  # recordings on 127.0.0.1
     return settings
 
 
