@@ -25,6 +25,7 @@ from exportwatch.services import Services
 __all__ = [
     "bind",
     "crawl_source",
+    "housekeeping",
     "register_jobs",
     "send_digests",
     "sync_index",
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 CRAWL_PREFIX = "crawl:"
 SOURCES_SYNC_SECONDS = 300  # how soon an edited definition takes effect
 DIGEST_SECONDS = 300  # "immediate" alerts go out within this long
+RUN_HISTORY = timedelta(days=90)  # run records kept for the admin pages
 CRON_SPREAD_SECONDS = 300  # sources sharing a cron time start up to this far apart
 _bound: Services | None = None
 _crawler: Crawler | None = None
@@ -70,7 +72,22 @@ def register_jobs(scheduler: BaseScheduler, services: Services) -> None:
         id="alerts-run",
         replace_existing=True,
     )
+    scheduler.add_job(
+        "exportwatch.jobs:housekeeping",
+        "cron",
+        hour=3,
+        minute=17,
+        id="housekeeping",
+        replace_existing=True,
+    )
     sync_source_jobs(scheduler, services)
+
+
+def housekeeping() -> None:
+    """Nightly: forget run records older than RUN_HISTORY (the sources keep their health)."""
+    pruned = _services().store.prune_runs(utcnow() - RUN_HISTORY)
+    if pruned:
+        log.info("housekeeping: %d old run records deleted", pruned)
 
 
 def send_digests() -> None:

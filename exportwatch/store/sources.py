@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict, Unpack
+from typing import Any, TypedDict, Unpack, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from exportwatch.model import RunStatus, utcnow
@@ -153,6 +153,18 @@ class SourcesMixin(StoreBase):
             run.problems = list(problems)
             _note_outcome(_source_row(session, run.source_id), run)
             return _record(run)
+
+    def prune_runs(self, started_before: datetime) -> int:
+        """Delete finished runs that started before the cutoff; returns how many went.
+
+        The source rows keep their counters and last success, so health stays intact.
+        """
+        old = delete(SourceRunRow).where(
+            SourceRunRow.started_at < started_before,
+            SourceRunRow.status != RunStatus.RUNNING.value,
+        )
+        with self.session() as session:
+            return cast(CursorResult[Any], session.execute(old)).rowcount
 
     def list_runs(self, source_id: str, limit: int = 20) -> list[RunRecord]:
         """The latest runs of a source, newest first."""

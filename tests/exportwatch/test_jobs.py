@@ -11,7 +11,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from exportwatch import jobs
 from exportwatch.alerts.matching_run import match_documents
-from exportwatch.model import Document, Frequency, Kind, Subscriber, Subscription, utcnow
+from exportwatch.model import (
+    Document,
+    Frequency,
+    Kind,
+    RunStatus,
+    Subscriber,
+    Subscription,
+    utcnow,
+)
 from exportwatch.scheduler import create_scheduler
 from exportwatch.services import Services
 from tests.mockserver import FixtureServer
@@ -47,7 +55,8 @@ def test_each_enabled_source_gets_a_job_and_removed_ones_lose_it(
     write_source(sources, "rules", "https://example.org/b.rss", schedule='"0 6 * * 1-5"')
     jobs.register_jobs(scheduler, services)
     ids = {job.id for job in scheduler.get_jobs()}
-    assert {"index-sync", "sources-sync", "alerts-run", "crawl:fairs", "crawl:rules"} <= ids
+    jobs_wanted = {"index-sync", "sources-sync", "alerts-run", "housekeeping"}
+    assert jobs_wanted | {"crawl:fairs", "crawl:rules"} <= ids
     (sources / "rules.yaml").write_text("id: rules\nname: [broken", encoding="utf-8")
     assert jobs.sync_source_jobs(scheduler, services) == ["fairs"]
     assert "crawl:rules" not in {job.id for job in scheduler.get_jobs()}
@@ -84,3 +93,16 @@ def test_the_digest_job_sends_what_is_due(services: Services) -> None:
     assert len(list(services.settings.outbox_dir.glob("*.eml"))) == 1
     jobs.send_digests()  # nothing new is due
     assert len(list(services.settings.outbox_dir.glob("*.eml"))) == 1
+
+
+def test_housekeeping_forgets_old_runs_but_keeps_recent_ones(services: Services) -> None:
+    store = services.store
+    old = store.start_run("fairs", now=utcnow() - timedelta(days=200))
+    store.finish_run(old, RunStatus.SUCCESS, now=utcnow() - timedelta(days=200))
+    recent = store.start_run("fairs")
+    store.finish_run(recent, RunStatus.FAILED)
+    jobs.bind(services)
+    jobs.housekeeping()
+    assert [run.id for run in store.list_runs("fairs")] == [recent]
+    state = store.get_source_state("fairs")
+    assert state is not None and state.consecutive_failures == 1  # health is untouched
