@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,12 +9,9 @@ import pytest
 
 from exportwatch.crawlers import (
     CsvSource,
-    Extracted,
-    Fetcher,
-    FetchPolicy,
-    extract,
     validate_definition,
 )
+from tests.crawlers.conftest import fetch_and_extract
 from tests.mockserver import FixtureServer
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -47,22 +43,6 @@ def source(**rules: Any) -> CsvSource:
     definition = validate_definition(data, None)
     assert isinstance(definition, CsvSource)
     return definition
-
-
-def fetch_and_extract(server: FixtureServer, path: str, definition: CsvSource) -> Extracted:
-    async def fetch() -> Extracted:
-        async with Fetcher(FetchPolicy(trust_env=False)) as fetcher:
-            fetched = await fetcher.fetch(server.url(path))
-        assert fetched.ok, fetched.error
-        return extract(
-            definition,
-            fetched.body,
-            url=fetched.final_url,
-            content_type=fetched.content_type,
-            fetched_at=WHEN,
-        )
-
-    return asyncio.run(fetch())
 
 
 def test_fair_spreadsheet_with_preamble_end_to_end(fixture_server: FixtureServer) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -11,13 +10,11 @@ import pytest
 
 from exportwatch.crawlers import (
     Extracted,
-    Fetcher,
-    FetchPolicy,
     IcsSource,
-    extract,
     validate_definition,
 )
 from exportwatch.model import RawItem
+from tests.crawlers.conftest import fetch_and_extract
 from tests.mockserver import FixtureServer
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -36,22 +33,6 @@ def source(**fields: Any) -> IcsSource:
     definition = validate_definition(data | fields, None)
     assert isinstance(definition, IcsSource)
     return definition
-
-
-def fetch_and_extract(server: FixtureServer, path: str, definition: IcsSource) -> Extracted:
-    async def fetch() -> Extracted:
-        async with Fetcher(FetchPolicy(trust_env=False)) as fetcher:
-            fetched = await fetcher.fetch(server.url(path))
-        assert fetched.ok, fetched.error
-        return extract(
-            definition,
-            fetched.body,
-            url=fetched.final_url,
-            content_type=fetched.content_type,
-            fetched_at=WHEN,
-        )
-
-    return asyncio.run(fetch())
 
 
 def by_guid(result: Extracted) -> dict[str, RawItem]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import codecs
 import json
 from datetime import UTC, datetime
@@ -11,15 +10,12 @@ from typing import Any
 import pytest
 
 from exportwatch.crawlers import (
-    Extracted,
-    Fetcher,
-    FetchPolicy,
     JsonSource,
-    extract,
     validate_definition,
 )
 from exportwatch.crawlers.extract_json import compile_path, values_at
 from exportwatch.crawlers.records import MAX_RECORDS
+from tests.crawlers.conftest import fetch_and_extract
 from tests.mockserver import FixtureServer
 
 from .conftest import ROOT
@@ -59,22 +55,6 @@ def source(records: str = "data.events[*]", **fields: str) -> JsonSource:
     definition = validate_definition(data, None)
     assert isinstance(definition, JsonSource)
     return definition
-
-
-def fetch_and_extract(server: FixtureServer, path: str, definition: JsonSource) -> Extracted:
-    async def fetch() -> Extracted:
-        async with Fetcher(FetchPolicy(trust_env=False)) as fetcher:
-            fetched = await fetcher.fetch(server.url(path))
-        assert fetched.ok, fetched.error
-        return extract(
-            definition,
-            fetched.body,
-            url=fetched.final_url,
-            content_type=fetched.content_type,
-            fetched_at=WHEN,
-        )
-
-    return asyncio.run(fetch())
 
 
 def test_events_api_end_to_end(fixture_server: FixtureServer) -> None:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
 
 from exportwatch.crawlers import (
     Extracted,
-    Fetcher,
-    FetchPolicy,
     JsonLdSource,
-    extract,
     validate_definition,
 )
 from exportwatch.model import RawItem
+from tests.crawlers.conftest import fetch_and_extract
 from tests.mockserver import FixtureServer
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -32,28 +29,12 @@ SOURCE = validate_definition(
 assert isinstance(SOURCE, JsonLdSource)
 
 
-def fetch_and_extract(server: FixtureServer, path: str) -> Extracted:
-    async def fetch() -> Extracted:
-        async with Fetcher(FetchPolicy(trust_env=False)) as fetcher:
-            fetched = await fetcher.fetch(server.url(path))
-        assert fetched.ok, fetched.error
-        return extract(
-            SOURCE,
-            fetched.body,
-            url=fetched.final_url,
-            content_type=fetched.content_type,
-            fetched_at=WHEN,
-        )
-
-    return asyncio.run(fetch())
-
-
 def by_title(result: Extracted) -> dict[str, RawItem]:
     return {item.title: item for item in result.items}
 
 
 def test_an_event_page_among_other_structured_data(fixture_server: FixtureServer) -> None:
-    result = fetch_and_extract(fixture_server, "jsonld/fair-page.html")
+    result = fetch_and_extract(fixture_server, "jsonld/fair-page.html", SOURCE)
     (anuga,) = result.items  # the Organization and BreadcrumbList are no items
     assert anuga.title == "Anuga 2026 – Taste the Future"  # &ndash; inside the JSON
     assert anuga.guid == "https://www.example-messe.de/en/anuga-2026#event"
@@ -80,7 +61,7 @@ def test_an_event_page_among_other_structured_data(fixture_server: FixtureServer
 
 
 def test_graph_references_lists_and_item_lists(fixture_server: FixtureServer) -> None:
-    result = fetch_and_extract(fixture_server, "jsonld/events-graph.html")
+    result = fetch_and_extract(fixture_server, "jsonld/events-graph.html", SOURCE)
     page = fixture_server.url("jsonld/events-graph.html")
     items = by_title(result)
     assert list(items) == [
@@ -119,7 +100,7 @@ def test_graph_references_lists_and_item_lists(fixture_server: FixtureServer) ->
 
 
 def test_finance_products_services_and_legislation(fixture_server: FixtureServer) -> None:
-    items = by_title(fetch_and_extract(fixture_server, "jsonld/finance-and-law.html"))
+    items = by_title(fetch_and_extract(fixture_server, "jsonld/finance-and-law.html", SOURCE))
     loan = items["Direct export loan for SMEs"]
     assert loan.guid == loan.url == "https://www.example-eca.gov/products/export-loan"
     assert loan.summary == "Fixed-rate loans for foreign buyers of goods from small exporters."
@@ -152,7 +133,7 @@ def test_finance_products_services_and_legislation(fixture_server: FixtureServer
 def test_broken_scripts_and_a_wrong_charset_keep_what_can_be_read(
     fixture_server: FixtureServer,
 ) -> None:
-    result = fetch_and_extract(fixture_server, "jsonld/broken-scripts.html")
+    result = fetch_and_extract(fixture_server, "jsonld/broken-scripts.html", SOURCE)
     consultation, southeast_asia = result.items
     assert consultation.title == "Sprechtag Zoll und Außenhandel"  # windows-1252, served as UTF-8
     assert consultation.summary == "Zollfragen im Export:\nUrsprung, Präferenzen, Ausfuhrverfahren."
@@ -170,7 +151,7 @@ def test_broken_scripts_and_a_wrong_charset_keep_what_can_be_read(
 
 
 def test_a_json_ld_document_served_on_its_own(fixture_server: FixtureServer) -> None:
-    (mission,) = fetch_and_extract(fixture_server, "jsonld/trade-mission.jsonld").items
+    (mission,) = fetch_and_extract(fixture_server, "jsonld/trade-mission.jsonld", SOURCE).items
     assert mission.title == "Trade mission to São Paulo: agri-food technology"
     assert mission.guid == mission.url == "https://www.example-trade.org/missions/2026-brazil"
     assert mission.language == "en"
@@ -179,7 +160,7 @@ def test_a_json_ld_document_served_on_its_own(fixture_server: FixtureServer) -> 
 
 
 def test_a_page_without_events_names_what_it_found(fixture_server: FixtureServer) -> None:
-    result = fetch_and_extract(fixture_server, "jsonld/no-events.html")
+    result = fetch_and_extract(fixture_server, "jsonld/no-events.html", SOURCE)
     assert result.items == [] and result.error is None
     assert result.problems == [
         f"{fixture_server.url('jsonld/no-events.html')} has no schema.org Event, finance or "
@@ -188,7 +169,7 @@ def test_a_page_without_events_names_what_it_found(fixture_server: FixtureServer
 
 
 def test_a_sitemap_given_to_a_jsonld_source_says_what_to_do(fixture_server: FixtureServer) -> None:
-    result = fetch_and_extract(fixture_server, "sitemaps/events-sitemap.xml")
+    result = fetch_and_extract(fixture_server, "sitemaps/events-sitemap.xml", SOURCE)
     assert result.error == (
         "this is a sitemap, not a page: use a source of type sitemap to read its pages"
     )
@@ -206,5 +187,5 @@ def test_empty_plain_and_broken_answers(
     fixture_server: FixtureServer, body: bytes, problem: str
 ) -> None:
     fixture_server.set("jsonld/fair-page.html", body=body)
-    result = fetch_and_extract(fixture_server, "jsonld/fair-page.html")
+    result = fetch_and_extract(fixture_server, "jsonld/fair-page.html", SOURCE)
     assert result.items == [] and problem in result.problems[0]

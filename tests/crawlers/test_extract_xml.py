@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -10,13 +9,10 @@ from typing import Any
 import pytest
 
 from exportwatch.crawlers import (
-    Extracted,
-    Fetcher,
-    FetchPolicy,
     XmlSource,
-    extract,
     validate_definition,
 )
+from tests.crawlers.conftest import fetch_and_extract
 from tests.mockserver import FixtureServer
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -57,22 +53,6 @@ def source(rules: dict[str, Any]) -> XmlSource:
 PRODUCTS_SOURCE = source(
     {"namespaces": NAMESPACES, "records": "//p:produkt", "fields": PRODUCT_FIELDS}
 )
-
-
-def fetch_and_extract(server: FixtureServer, path: str, definition: XmlSource) -> Extracted:
-    async def fetch() -> Extracted:
-        async with Fetcher(FetchPolicy(trust_env=False)) as fetcher:
-            fetched = await fetcher.fetch(server.url(path))
-        assert fetched.ok, fetched.error
-        return extract(
-            definition,
-            fetched.body,
-            url=fetched.final_url,
-            content_type=fetched.content_type,
-            fetched_at=WHEN,
-        )
-
-    return asyncio.run(fetch())
 
 
 def test_latin1_product_export_end_to_end(fixture_server: FixtureServer) -> None:
