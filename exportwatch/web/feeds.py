@@ -12,14 +12,12 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 import icalendar
-from fastapi import APIRouter, Depends, Request
-from fastapi import Query as Param
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from exportwatch.model import Document, Kind, utcnow
@@ -27,6 +25,7 @@ from exportwatch.search import Index, Query, QueryError, Sort
 from exportwatch.search.query import MAX_PAGE_SIZE
 from exportwatch.services import Services
 from exportwatch.taxonomy import Taxonomy
+from exportwatch.web.search_params import Params, SearchParams, query_from_params
 
 __all__ = [
     "ATOM_MEDIA_TYPE",
@@ -36,11 +35,8 @@ __all__ = [
     "MAX_CSV_ROWS",
     "MAX_EVENTS",
     "MAX_FEED_ENTRIES",
-    "SearchParams",
     "guard_cell",
-    "query_from_params",
     "router",
-    "search_params",
 ]
 
 ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
@@ -66,87 +62,15 @@ CSV_COLUMNS = (
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
-FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 # Characters XML 1.0 forbids even escaped; a source may still send them.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 router = APIRouter()
 
 
-@dataclass(frozen=True, slots=True)
-class SearchParams:
-    """The search page's query parameters as strings, before they are checked."""
-
-    q: str = ""
-    kind: tuple[str, ...] = ()
-    sector: tuple[str, ...] = ()
-    market: tuple[str, ...] = ()
-    lang: tuple[str, ...] = ()
-    source: tuple[str, ...] = ()
-    date_from: str = ""
-    date_to: str = ""
-    upcoming: str = ""
-    sort: str = ""
-
-
-def search_params(
-    q: str = "",
-    kind: Annotated[list[str] | None, Param(description="event, finance, regulation")] = None,
-    sector: Annotated[list[str] | None, Param(description="Sector code")] = None,
-    market: Annotated[list[str] | None, Param(description="Country or grouping code")] = None,
-    lang: Annotated[list[str] | None, Param(description="ISO 639-1 code")] = None,
-    source: Annotated[list[str] | None, Param(description="Source id")] = None,
-    date_from: Annotated[str, Param(alias="from", description="YYYY-MM-DD")] = "",
-    date_to: Annotated[str, Param(alias="to", description="YYYY-MM-DD")] = "",
-    upcoming: Annotated[str, Param(description="true or false")] = "",
-    sort: Annotated[str, Param(description="relevance, date, soonest")] = "",
-) -> SearchParams:
-    """FastAPI dependency: the parameters as plain strings, so our own checks word the errors."""
-    return SearchParams(
-        q=q,
-        kind=_split(kind),
-        sector=_split(sector),
-        market=_split(market),
-        lang=_split(lang),
-        source=_split(source),
-        date_from=date_from,
-        date_to=date_to,
-        upcoming=upcoming,
-        sort=sort,
-    )
-
-
-def query_from_params(
-    params: SearchParams, *, sort: Sort = Sort.RELEVANCE, upcoming: bool = False
-) -> Query:
-    """A `Query` from the parameters; `sort`/`upcoming` are used when the URL omits them.
-
-    Raises QueryError naming the parameter for a bad kind, date, sort or flag; taxonomy codes
-    are checked later by `Index.search`.
-    """
-    return Query(
-        text=params.q,
-        kinds=tuple(_kind(value) for value in params.kind),
-        sectors=params.sector,
-        markets=params.market,
-        languages=params.lang,
-        sources=params.source,
-        date_from=_date("from", params.date_from),
-        date_to=_date("to", params.date_to),
-        upcoming=_flag("upcoming", params.upcoming, upcoming),
-        sort=_sort(params.sort, sort),
-        size=MAX_PAGE_SIZE,
-        facets=False,
-    )
-
-
 def guard_cell(value: str) -> str:
     """`value` made inert for spreadsheets: a leading formula character gets a `'` prefix."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-Params = Annotated[SearchParams, Depends(search_params)]
 
 
 @router.get("/feeds/search.atom", response_class=Response)
@@ -190,48 +114,6 @@ def search_csv(request: Request, params: Params) -> Response:
     filename = f"exportwatch-search-{utcnow().date().isoformat()}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return StreamingResponse(rows, media_type=CSV_MEDIA_TYPE, headers=headers)
-
-
-def _split(values: list[str] | None) -> tuple[str, ...]:
-    """Repeated parameters and comma-separated values alike: `?sector=a&sector=b,c`."""
-    parts = (part.strip() for value in values or () for part in value.split(","))
-    return tuple(part for part in parts if part)
-
-
-def _kind(value: str) -> Kind:
-    try:
-        return Kind(value.strip().lower())
-    except ValueError:
-        choices = ", ".join(kind.value for kind in Kind)
-        raise QueryError("kind", f"unknown kind {value!r}; one of {choices}") from None
-
-
-def _date(field: str, value: str) -> date | None:
-    if not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise QueryError(field, f"{value!r} is not a date like 2027-03-15") from None
-
-
-def _flag(field: str, value: str, default: bool) -> bool:
-    word = value.strip().lower()
-    if not word:
-        return default
-    if word in TRUE_WORDS or word in FALSE_WORDS:
-        return word in TRUE_WORDS
-    raise QueryError(field, f"{value!r} is not true or false")
-
-
-def _sort(value: str, default: Sort) -> Sort:
-    if not value.strip():
-        return default
-    try:
-        return Sort(value.strip().lower())
-    except ValueError:
-        choices = ", ".join(sort.value for sort in Sort)
-        raise QueryError("sort", f"unknown sort {value!r}; one of {choices}") from None
 
 
 def _documents(index: Index, query: Query, limit: int) -> Iterator[Document]:

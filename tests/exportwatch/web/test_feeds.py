@@ -13,17 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from exportwatch.model import Document, Kind, Venue
-from exportwatch.search import QueryError, Sort
 from exportwatch.search.sync import sync_outbox
 from exportwatch.services import Services
 from exportwatch.web import create_app
-from exportwatch.web.feeds import (
-    CSV_COLUMNS,
-    SearchParams,
-    guard_cell,
-    query_from_params,
-    search_params,
-)
+from exportwatch.web.feeds import CSV_COLUMNS, guard_cell
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 TODAY = date.today()
@@ -278,19 +271,3 @@ def test_bad_parameters_give_422_naming_the_field(
 )
 def test_guard_cell_prefixes_formula_starts_only(cell: str, guarded: str) -> None:
     assert guard_cell(cell) == guarded
-
-
-def test_query_from_params_splits_lists_and_applies_defaults() -> None:
-    params = search_params(
-        q="dairy", sector=["food.dairy,machinery", " "], kind=["Event"], date_from="2027-01-02"
-    )
-    query = query_from_params(params, sort=Sort.SOONEST, upcoming=True)
-    assert query.sectors == ("food.dairy", "machinery")
-    assert query.kinds == (Kind.EVENT,)
-    assert query.date_from == date(2027, 1, 2)
-    assert (query.sort, query.upcoming) == (Sort.SOONEST, True)
-    explicit = query_from_params(SearchParams(sort="date", upcoming="no"), upcoming=True)
-    assert (explicit.sort, explicit.upcoming) == (Sort.DATE, False)
-    with pytest.raises(QueryError) as raised:
-        query_from_params(SearchParams(date_to="2027-13-01"))
-    assert raised.value.field == "to"
