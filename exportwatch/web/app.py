@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from exportwatch.services import Services
 from exportwatch.web import api, errors, feeds, health, pages
+from exportwatch.web.csrf import CsrfMiddleware
 
 __all__ = ["create_app"]
 
@@ -34,6 +35,8 @@ def create_app(services: Services, scheduler: BaseScheduler | None = None) -> Fa
     app = FastAPI(title="exportwatch", version="0.1.0", lifespan=lifespan)
     app.state.services = services
     app.state.scheduler = scheduler
+    app.state.rate_limits = {}
+    app.add_middleware(CsrfMiddleware, secure=services.settings.base_url.startswith("https:"))
     app.include_router(health.router)
     app.include_router(api.router)
     app.include_router(pages.router)
