@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from exportwatch.services import Services
 from exportwatch.web import api, errors, feeds, health, pages
 from exportwatch.web.csrf import CsrfMiddleware
+from exportwatch.web.timing import ServerTimingMiddleware
 
 __all__ = ["create_app"]
 
@@ -37,6 +38,7 @@ def create_app(services: Services, scheduler: BaseScheduler | None = None) -> Fa
     app.state.scheduler = scheduler
     app.state.rate_limits = {}
     app.add_middleware(CsrfMiddleware, secure=services.settings.base_url.startswith("https:"))
+    app.add_middleware(ServerTimingMiddleware)
     app.include_router(health.router)
     app.include_router(api.router)
     app.include_router(pages.router)
