@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest format elasticsearch postgres-server clean
+.PHONY: run test lint typecheck pytest format elasticsearch postgres-server chromium clean
 
 run: $(VENV)/.installed-run  ## Start the web UI and scheduler with the embedded defaults
 	$(BIN)/exportwatch run
@@ -17,11 +17,14 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/python scripts/typecheck.py
 
-pytest: $(VENV)/.installed-test postgres-server
+pytest: $(VENV)/.installed-test postgres-server chromium
 	$(BIN)/pytest
 
 postgres-server:  ## Install PostgreSQL's server for the tests when missing (root + apt-get)
 	bash scripts/ensure-postgres
+
+chromium:  ## Install Debian's Chromium for the browser tests when missing (root + apt-get)
+	bash scripts/ensure-chromium
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

@@ -10,18 +10,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi import Query as Param
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from exportwatch.alerts.subscribing import subscribe
-from exportwatch.crawlers import SourceDefinition, check_definitions
-from exportwatch.model import Kind, RunStatus
+from exportwatch.crawlers import check_definitions
+from exportwatch.model import Kind
 from exportwatch.search import Query, Sort
 from exportwatch.services import Services
-from exportwatch.store import NotFoundError, RunRecord, SourceState
+from exportwatch.store import NotFoundError
 from exportwatch.web.errors import ErrorResponse
+from exportwatch.web.source_status import SourceResponse, source_responses
+from exportwatch.web.subscription_guards import subscribe_rate_limit
 
 __all__ = [
     "DocumentResponse",
@@ -117,47 +119,6 @@ class SearchResponse(_Model):
     pages: int
     hits: list[HitModel]
     facets: dict[str, list[FacetValueModel]]
-
-
-class PublisherModel(_Model):
-    """Who publishes a source."""
-
-    name: str
-    country: str | None
-    url: str | None
-
-
-class SourceHealth(_Model):
-    """How crawling the source goes."""
-
-    last_run_at: datetime | None
-    status: RunStatus | None = Field(description="Outcome of the latest run; null: never ran.")
-    consecutive_failures: int
-    last_error: str | None
-    next_run_at: datetime | None
-    disabled_reason: str | None
-
-
-class SourceFreshness(_Model):
-    """How current the source's documents are: what agencies check before relying on them."""
-
-    last_success_at: datetime | None = Field(description="End of the latest successful run.")
-    last_import_at: datetime | None = Field(description="When a new document last arrived.")
-    documents: int = Field(description="Documents of this source in the store.")
-
-
-class SourceResponse(_Model):
-    """A configured source with its health and freshness."""
-
-    id: str
-    name: str
-    kind: Kind
-    type: str
-    publisher: PublisherModel | None
-    enabled: bool
-    schedule: str = Field(description="`every 6h` or `cron 0 6 * * 1-5`.")
-    health: SourceHealth
-    freshness: SourceFreshness
 
 
 class SubscriptionRequest(_Model):
@@ -300,12 +261,7 @@ def sources(request: Request) -> list[SourceResponse]:
     services = _services(request)
     checked = check_definitions([services.settings.sources_dir], services.taxonomy)
     definitions = [outcome.definition for outcome in checked if outcome.definition is not None]
-    states = {state.source_id: state for state in services.store.list_source_states()}
-    counts = services.store.count_documents_by_source()
-    return [
-        _source(services, definition, states.get(definition.id), counts.get(definition.id, 0))
-        for definition in definitions
-    ]
+    return source_responses(services, definitions)
 
 
 @router.post(
@@ -316,12 +272,13 @@ def sources(request: Request) -> list[SourceResponse]:
     responses={
         **_ERRORS,
         409: {"model": ErrorResponse, "description": "The address is already subscribed."},
+        429: {"model": ErrorResponse, "description": "Too many subscriptions from the client."},
         503: {"model": ErrorResponse, "description": "The confirmation could not be sent."},
     },
+    dependencies=[Depends(subscribe_rate_limit)],  # one limit shared with the /subscribe page
 )
 def create_subscription(request: Request, body: SubscriptionRequest) -> SubscriptionResponse:
     """Store the subscription and email a confirmation link; nothing else is sent until then."""
-    # Rate limiting per client address and per email address belongs here (issue 8).
     fields = body.model_dump(exclude_unset=True)
     subscriber = {name: fields.pop(name) for name in _SUBSCRIBER_FIELDS if name in fields}
     subscribe(_services(request), subscriber, fields)
@@ -331,42 +288,3 @@ def create_subscription(request: Request, body: SubscriptionRequest) -> Subscrip
 def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
-
-
-def _source(
-    services: Services, definition: SourceDefinition, state: SourceState | None, documents: int
-) -> SourceResponse:
-    run = next(iter(services.store.list_runs(definition.id, limit=1)), None)
-    publisher = definition.publisher
-    return SourceResponse(
-        id=definition.id,
-        name=definition.name,
-        kind=definition.kind,
-        type=definition.type,
-        publisher=None
-        if publisher is None
-        else PublisherModel(
-            name=publisher.name,
-            country=publisher.country,
-            url=str(publisher.url) if publisher.url else None,
-        ),
-        enabled=definition.enabled and (state is None or state.enabled),
-        schedule=definition.schedule.describe(),
-        health=_health(state, run),
-        freshness=SourceFreshness(
-            last_success_at=state.last_success_at if state else None,
-            last_import_at=services.store.newest_first_seen(definition.id) if documents else None,
-            documents=documents,
-        ),
-    )
-
-
-def _health(state: SourceState | None, run: RunRecord | None) -> SourceHealth:
-    return SourceHealth(
-        last_run_at=state.last_run_at if state else None,
-        status=run.status if run else None,
-        consecutive_failures=state.consecutive_failures if state else 0,
-        last_error=state.last_error if state else None,
-        next_run_at=state.next_run_at if state else None,
-        disabled_reason=state.disabled_reason if state else None,
-    )

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from exportwatch.services import Services
-from exportwatch.web import api, errors, feeds, health, pages
+from exportwatch.web import api, errors, feeds, health, pages, subscription_pages
 from exportwatch.web.csrf import CsrfMiddleware
 from exportwatch.web.timing import ServerTimingMiddleware
 
@@ -43,6 +43,7 @@ def create_app(services: Services, scheduler: BaseScheduler | None = None) -> Fa
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(feeds.router)
+    app.include_router(subscription_pages.router)
     for error, handler in errors.EXCEPTION_HANDLERS.items():
         app.add_exception_handler(error, handler)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
