@@ -297,7 +297,10 @@ def _recipient(subscriber: Subscriber) -> Address:
     try:
         if any(not c.isprintable() or c.isspace() for c in email):
             raise ValueError("control or space characters")
-        return Address(display_name=clean_text(subscriber.name, 78), addr_spec=email)
+        # "=?" would start an RFC 2047 encoded word, which the email package decodes when it
+        # writes the header: "=?utf-8?q?=0D=0ABcc:...?=" would become a raw CR LF header line.
+        name = clean_text(subscriber.name, 78).replace("=?", "= ?")
+        return Address(display_name=name, addr_spec=email)
     except (ValueError, HeaderParseError) as error:
         raise ValueError(f"unusable recipient address {email!r}: {error}") from None
 

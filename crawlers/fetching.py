@@ -201,16 +201,17 @@ class Fetcher:
             connect=self.policy.connect_timeout,
             pool=self.policy.total_timeout,
         )
+        limits = httpx.Limits(max_connections=self.policy.max_connections)
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=timeout,
-            limits=httpx.Limits(max_connections=self.policy.max_connections),
+            limits=limits,
             headers={
                 "User-Agent": self.policy.user_agent,
                 "Accept": self.policy.accept,
                 "Accept-Encoding": "gzip, deflate",
             },
-            transport=transport,
+            transport=transport or _pinned_transport(self.policy.guard, limits),
             trust_env=self.policy.trust_env,
         )
         self._slots: dict[str, asyncio.Semaphore] = {}
@@ -363,6 +364,15 @@ class Fetcher:
             semaphore = self._slots[key] = asyncio.Semaphore(self.policy.per_host)
         async with semaphore:
             yield
+
+
+def _pinned_transport(
+    guard: UrlGuard | None, limits: httpx.Limits
+) -> httpx.AsyncHTTPTransport | None:
+    """Connections that go only to addresses the settings' guard has checked (no rebinding)."""
+    if isinstance(guard, url_guard.UrlGuard) and not guard.allow_private:
+        return url_guard.guarded_transport(guard, limits=limits)
+    return None
 
 
 class _Decoder:

@@ -2,6 +2,8 @@
 
 `UrlGuard` is the `FetchPolicy.guard` built from settings; it is checked on every redirect hop
 and every Scrapy request, after DNS resolution, and pickles to the html crawl subprocess.
+`GuardedBackend` closes the DNS-rebinding window of httpx: each connection resolves the host
+once, checks every address and connects to the checked one (TLS still verifies the name).
 """
 
 from __future__ import annotations
@@ -9,12 +11,22 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
+import httpcore
 import httpx
 
-__all__ = ["METADATA_ADDRESSES", "Resolver", "UrlGuard", "address_rule", "resolve_host"]
+__all__ = [
+    "METADATA_ADDRESSES",
+    "GuardedBackend",
+    "RefusedConnection",
+    "Resolver",
+    "UrlGuard",
+    "address_rule",
+    "guarded_transport",
+    "resolve_host",
+]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 #: Resolves a host name (or IP literal) to every address it has, as strings.
@@ -71,11 +83,13 @@ def _embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
 class UrlGuard:
     """Refuses non-http(s) URLs and hosts with any non-public address unless `allow_private`.
 
+    `trusted` addresses pass although non-public (tests; an operator's one internal mirror).
     A module-level class holding a module-level resolver, so it pickles for the crawl process.
     """
 
     allow_private: bool = False
     resolver: Resolver = resolve_host
+    trusted: frozenset[str] = frozenset()
 
     async def __call__(self, url: httpx.URL) -> str | None:
         """None when `url` may be fetched, else a readable reason naming URL, address, rule."""
@@ -86,23 +100,107 @@ class UrlGuard:
             return f"{url} has no host"
         if self.allow_private:
             return None
-        return await self._check_addresses(url, host)
+        _, problem = await self.checked_addresses(host, str(url))
+        return problem
 
-    async def _check_addresses(self, url: httpx.URL, host: str) -> str | None:
+    def refuses(self, address: str) -> str | None:
+        """The rule that forbids connecting to `address` ("loopback", …), else None."""
+        if self.allow_private or address.split("%", 1)[0] in self.trusted:
+            return None
+        return address_rule(address)
+
+    async def checked_addresses(
+        self, host: str, shown: str | None = None
+    ) -> tuple[list[str], str | None]:
+        """Every address of `host` and None, or no addresses and why they are refused.
+
+        `shown` names the request in the problem (the URL; the host when not given).
+        """
+        shown = shown or host
         try:
             async with asyncio.timeout(DNS_TIMEOUT):
                 addresses = await self.resolver(host)
         except TimeoutError:
-            return f"cannot resolve the host of {url}: no DNS answer within {DNS_TIMEOUT:g} s"
+            return [], f"cannot resolve the host of {shown}: no DNS answer within {DNS_TIMEOUT:g} s"
         except (OSError, UnicodeError, ValueError) as error:
-            return f"cannot resolve the host of {url}: {error}"
+            return [], f"cannot resolve the host of {shown}: {error}"
         if not addresses:
-            return f"cannot resolve the host of {url}: no addresses"
+            return [], f"cannot resolve the host of {shown}: no addresses"
         for address in addresses:
-            rule = address_rule(address)
+            rule = self.refuses(address)
             if rule:
-                return (
-                    f"{url} resolves to {address} ({rule} address); "
+                return [], (
+                    f"{shown} resolves to {address} ({rule} address); "
                     f"private networks are refused unless {_SETTING} is set"
                 )
-        return None
+        return addresses, None
+
+
+class RefusedConnection(httpcore.ConnectError):
+    """The guard refused the address a connection would have gone to (httpx: ConnectError)."""
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves each host once, checks every address, connects to a checked one.
+
+    Without it httpx would resolve the name again after the guard looked at it, and a DNS
+    server answering a public address first and 127.0.0.1 next (rebinding) would get through.
+    The TLS layer above still sends SNI and verifies the certificate for the host name.
+    """
+
+    def __init__(self, guard: UrlGuard, backend: httpcore.AsyncNetworkBackend | None = None):
+        self.guard = guard
+        self._backend = backend or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        """A stream to the first checked address of `host` that accepts the connection."""
+        addresses, problem = await self.guard.checked_addresses(host)
+        if problem:
+            raise RefusedConnection(problem)
+        failure: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._backend.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+                failure = error
+        assert failure is not None  # addresses is never empty without a problem
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        """Never: a Unix socket is a local service."""
+        raise RefusedConnection(f"refused to connect to the Unix socket {path}")
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep as the wrapped backend does."""
+        await self._backend.sleep(seconds)
+
+
+def guarded_transport(guard: UrlGuard, *, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """An httpx transport whose direct connections go through `GuardedBackend`.
+
+    httpx 0.28 takes no network backend, so the transport's pool is rebuilt with one
+    (`tests/crawlers/test_url_guard.py` checks this still holds after an upgrade).
+    """
+    transport = httpx.AsyncHTTPTransport(limits=limits)
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=GuardedBackend(guard),
+    )
+    return transport

@@ -453,6 +453,17 @@ _ALLOWED_TAGS = frozenset({
 _ALLOWED_ATTRIBUTES = {"a": {"href"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
 
 
+_MAX_HTML_DEPTH = 256  # deeper markup is shown as escaped text (lxml's own default limit)
+_NESTING_TAG = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)[^>]*>")
+# Void elements, and those an HTML parser closes by itself when the next one starts.
+# fmt: off
+_NOT_NESTING = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option",
+})
+# fmt: on
+
+
 @cache
 def _cleaner() -> nh3.Cleaner:
     return nh3.Cleaner(
@@ -470,4 +481,26 @@ def sanitize_html(html: str) -> str:
     nofollow", no scripts, event handlers, styles or javascript: URLs."""
     if not isinstance(html, str) or not html:
         return ""
-    return _cleaner().clean(_PARSER_UNSAFE.sub("", html[:MAX_INPUT_CHARS])).strip()
+    html = _PARSER_UNSAFE.sub("", html[:MAX_INPUT_CHARS])
+    if _nested_deeper_than(html, _MAX_HTML_DEPTH):  # nh3's time grows with depth squared
+        paragraphs = html_to_text(html).split("\n\n")
+        return "".join(f"<p>{html_lib.escape(part)}</p>" for part in paragraphs if part)
+    return _cleaner().clean(html).strip()
+
+
+def _nested_deeper_than(html: str, limit: int) -> bool:
+    """Whether open elements nest deeper than `limit` (void and self-closing tags aside)."""
+    if html.count("<") <= limit:
+        return False
+    depth = 0
+    for match in _NESTING_TAG.finditer(html):
+        name = match[2].lower()
+        if name in _NOT_NESTING or match[0].endswith("/>"):
+            continue
+        if match[1]:
+            depth = max(depth - 1, 0)
+            continue
+        depth += 1
+        if depth > limit:
+            return True
+    return False

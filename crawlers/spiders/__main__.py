@@ -17,6 +17,7 @@ from scrapy.crawler import AsyncCrawlerProcess
 
 from exportwatch.crawlers.spiders.definition_spider import DefinitionSpider
 from exportwatch.crawlers.spiders.journal import JsonlJournal
+from exportwatch.crawlers.spiders.resolver import GUARD_SETTING
 from exportwatch.crawlers.spiders.settings import CrawlJob
 
 __all__ = ["main", "run"]
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(job: CrawlJob, journal: JsonlJournal) -> dict[str, Any]:
     """Crawl `job` into `journal`; returns the summary's own values (reason, error, memory)."""
-    process = AsyncCrawlerProcess(job.settings)
+    process = AsyncCrawlerProcess({**job.settings, GUARD_SETTING: job.guard})
     crawler = process.create_crawler(DefinitionSpider)
     process.crawl(crawler, source=job.definition, journal=journal, url_guard=job.guard)
     process.start()

@@ -38,6 +38,7 @@ from w3lib.url import canonicalize_url
 from exportwatch.crawlers.definitions import HtmlSource
 from exportwatch.crawlers.definitions import Selector as Rule
 from exportwatch.crawlers.fetching import UrlGuard
+from exportwatch.crawlers.spiders.resolver import refusal
 from exportwatch.model import RawItem, utcnow
 
 __all__ = [
@@ -453,6 +454,9 @@ def describe_failure(failure: Failure, *, timeout: float, max_bytes: int) -> str
     if isinstance(error, IgnoreRequest):
         return _ignored(str(error), url, request, max_bytes)
     if isinstance(error, CannotResolveHostError | net.DNSLookupError):
+        reason = refusal(host)  # the guarded resolver refused its address
+        if reason:
+            return f"refused to fetch {url}: {reason}"
         return f"cannot resolve the host name {host} (DNS) for {url}"
     if isinstance(error, DownloadConnectionRefusedError | net.ConnectionRefusedError):
         return f"cannot connect to {host}: connection refused ({url})"

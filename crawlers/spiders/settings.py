@@ -81,6 +81,9 @@ def build_settings(
         "DOWNLOAD_WARNSIZE": policy.max_bytes // 2,
         "DOWNLOAD_TIMEOUT": min(policy.total_timeout, timeout),
         "DNS_TIMEOUT": policy.connect_timeout,
+        # Twisted connects to the address this resolver checked with the job's guard (no
+        # DNS rebinding between the GuardMiddleware's check and the connection).
+        "TWISTED_DNS_RESOLVER": "exportwatch.crawlers.spiders.resolver.GuardedResolver",
         "RETRY_TIMES": RETRY_TIMES,
         "EXPORTWATCH_BACKOFF_BASE": BACKOFF_BASE,
         "EXPORTWATCH_BACKOFF_MAX": BACKOFF_MAX,

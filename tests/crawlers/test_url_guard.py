@@ -136,14 +136,12 @@ def fetch(url: str, guard: UrlGuard) -> FetchResult:
     return asyncio.run(run())
 
 
-async def server_is_public(host: str) -> list[str]:
-    """The fixture server's 127.0.0.1 passes as public; any other host resolves for real."""
-    return [PUBLIC] if host == "127.0.0.1" else await resolve_host(host)
+#: The fixture server's 127.0.0.1 passes as public; connections still go where names resolve.
+SERVER_IS_PUBLIC = UrlGuard(trusted=frozenset({"127.0.0.1"}))
 
 
 @pytest.mark.parametrize(
-    "target",
-    ["http://localhost:{port}/" + FEED, "http://169.254.169.254/latest/meta-data/"],
+    "target", ["http://10.1.2.3:{port}/" + FEED, "http://169.254.169.254/latest/meta-data/"]
 )
 def test_a_redirect_to_a_private_address_is_refused_at_the_hop(
     fixture_server: FixtureServer, target: str
@@ -151,7 +149,7 @@ def test_a_redirect_to_a_private_address_is_refused_at_the_hop(
     port = httpx.URL(fixture_server.url("")).port
     location = target.format(port=port)
     fixture_server.set("a.rss", status=302, headers={"Location": location})
-    result = fetch(fixture_server.url("a.rss"), UrlGuard(resolver=server_is_public))
+    result = fetch(fixture_server.url("a.rss"), SERVER_IS_PUBLIC)
     assert result.error is not None and result.status is None
     assert result.error.startswith(f"refused to fetch {location}: {location} resolves to ")
     assert [request.path for request in fixture_server.requests] == ["/a.rss"]
@@ -159,8 +157,15 @@ def test_a_redirect_to_a_private_address_is_refused_at_the_hop(
 
 def test_a_redirect_to_an_allowed_address_is_followed(fixture_server: FixtureServer) -> None:
     fixture_server.set("a.rss", status=302, headers={"Location": f"/{FEED}"})
-    result = fetch(fixture_server.url("a.rss"), UrlGuard(resolver=server_is_public))
+    result = fetch(fixture_server.url("a.rss"), SERVER_IS_PUBLIC)
     assert result.ok and result.statuses == [302, 200]
+
+
+def test_trusted_addresses_pass_and_nothing_else_does() -> None:
+    assert SERVER_IS_PUBLIC.refuses("127.0.0.1") is None
+    assert SERVER_IS_PUBLIC.refuses("127.0.0.2") == "loopback"
+    assert check(SERVER_IS_PUBLIC, "http://127.0.0.1/") is None
+    assert check(SERVER_IS_PUBLIC, "http://[::1]/") is not None
 
 
 def test_the_policy_from_settings_carries_the_guard(settings: Settings) -> None:
