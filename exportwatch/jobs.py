@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import timedelta
+from datetime import UTC, timedelta
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from exportwatch.alerts.digests import run_digests
+from exportwatch.alerts.matching_run import match_documents
 from exportwatch.crawlers import SourceDefinition, check_definitions
 from exportwatch.crawling import Crawler
 from exportwatch.model import utcnow
@@ -23,10 +25,13 @@ from exportwatch.search.sync import sync_outbox
 from exportwatch.services import Services
 
 __all__ = [
+    "INTERRUPTED",
     "bind",
     "crawl_source",
     "housekeeping",
+    "record_failure",
     "register_jobs",
+    "resume_interrupted",
     "send_digests",
     "sync_index",
     "sync_source_jobs",
@@ -38,6 +43,7 @@ SOURCES_SYNC_SECONDS = 300  # how soon an edited definition takes effect
 DIGEST_SECONDS = 300  # "immediate" alerts go out within this long
 RUN_HISTORY = timedelta(days=90)  # run records kept for the admin pages
 CRON_SPREAD_SECONDS = 300  # sources sharing a cron time start up to this far apart
+INTERRUPTED = "interrupted: the service stopped before this run finished; resumed on restart"
 _bound: Services | None = None
 _crawler: Crawler | None = None
 
@@ -49,7 +55,7 @@ def bind(services: Services) -> None:
 
 
 def register_jobs(scheduler: BaseScheduler, services: Services) -> None:
-    """Bind the services and (re)register the service's recurring jobs."""
+    """Bind the services, (re)register the recurring jobs, resume what the last stop cut off."""
     bind(services)
     scheduler.add_job(
         "exportwatch.jobs:sync_index",
@@ -81,13 +87,55 @@ def register_jobs(scheduler: BaseScheduler, services: Services) -> None:
         replace_existing=True,
     )
     sync_source_jobs(scheduler, services)
+    resume_interrupted(scheduler, services)
+
+
+def resume_interrupted(scheduler: BaseScheduler, services: Services) -> list[str]:
+    """Close the runs a stop cut off, finish their work, and crawl their sources again soon.
+
+    A cut-off crawl may have stored documents (and even saved its validators) without
+    matching them: they are matched now (matching is idempotent, and a delivered document is
+    never pending again). The index needs nothing, its outbox was written with the documents.
+    Returns the ids of the sources whose crawl is brought forward.
+    """
+    store, resumed = services.store, []
+    for run in store.close_interrupted_runs(INTERRUPTED):
+        changed = store.changed_document_ids(run.source_id, run.started_at)
+        matched = match_documents(store, services.taxonomy, changed) if changed else 0
+        log.warning(
+            "crawl %s (run %d) was cut off by the last stop: %d stored document(s) "
+            "matched again (%d new alert(s))",
+            run.source_id,
+            run.id,
+            len(changed),
+            matched,
+        )
+        try:
+            scheduler.modify_job(CRAWL_PREFIX + run.source_id, next_run_time=utcnow())
+        except JobLookupError:
+            continue  # no longer scheduled (disabled or removed)
+        resumed.append(run.source_id)
+    return resumed
+
+
+def record_failure(job_id: str, error: BaseException, trace: str) -> None:
+    """Keep a failed job in the store for the admin pages (the scheduler's failure recorder)."""
+    message = f"{type(error).__name__}: {error}"
+    _services().store.record_job_failure(job_id, message, trace)
 
 
 def housekeeping() -> None:
-    """Nightly: forget run records older than RUN_HISTORY (the sources keep their health)."""
-    pruned = _services().store.prune_runs(utcnow() - RUN_HISTORY)
-    if pruned:
-        log.info("housekeeping: %d old run records deleted", pruned)
+    """Nightly: forget run records and job failures older than RUN_HISTORY.
+
+    The sources keep their health. Past events need no expiring here: searches leave out
+    what is over at query time (`upcoming`), so nothing in the index goes stale overnight.
+    """
+    cutoff = utcnow() - RUN_HISTORY
+    store = _services().store
+    pruned = store.prune_runs(cutoff)
+    failures = store.prune_job_failures(cutoff)
+    if pruned or failures:
+        log.info("housekeeping: %d old run records and %d job failures deleted", pruned, failures)
 
 
 def send_digests() -> None:
@@ -118,27 +166,35 @@ def sync_source_jobs(scheduler: BaseScheduler, services: Services) -> list[str]:
         if job.id.startswith(CRAWL_PREFIX) and job.id[len(CRAWL_PREFIX) :] not in wanted:
             job.remove()
     for definition in wanted.values():
+        trigger, name = _trigger(definition), _job_name(definition)
+        job = scheduler.get_job(CRAWL_PREFIX + definition.id)
+        if job is not None and (job.name, str(job.trigger)) == (name, str(trigger)):
+            continue  # unchanged (the text leaves out the start): keep its next run time
         scheduler.add_job(
             "exportwatch.jobs:crawl_source",
-            _trigger(definition),
+            trigger,
             args=[definition.id],
             id=CRAWL_PREFIX + definition.id,
-            name=f"crawl {definition.id} ({definition.schedule.describe()})",
+            name=name,
             replace_existing=True,
         )
     return sorted(wanted)
 
 
+def _job_name(definition: SourceDefinition) -> str:
+    return f"crawl {definition.id} ({definition.schedule.describe()})"
+
+
 def _trigger(definition: SourceDefinition) -> BaseTrigger:
-    """The source's schedule, its start spread by a per-source offset (stable across restarts)."""
+    """The source's schedule; an interval's first run comes after a stable per-source offset."""
     schedule, zone = definition.schedule, definition.timezone or "UTC"
     if schedule.cron is not None:
         trigger = CronTrigger.from_crontab(schedule.cron, timezone=zone)
         trigger.jitter = CRON_SPREAD_SECONDS  # many sources on "0 6 * * *" must not start at once
         return trigger
     interval = schedule.typical_interval()
-    offset = _spread(definition.id, interval)
-    return IntervalTrigger(seconds=int(interval.total_seconds()), start_date=utcnow() + offset)
+    start = utcnow() + _spread(definition.id, interval)
+    return IntervalTrigger(seconds=int(interval.total_seconds()), start_date=start, timezone=UTC)
 
 
 def _spread(source_id: str, interval: timedelta) -> timedelta:
@@ -156,12 +212,15 @@ def resync_sources() -> None:
 
 
 def crawl_source(source_id: str) -> None:
-    """Crawl one source now, unless it is backing off or its publisher asked us to wait."""
+    """Crawl one source now, unless it is disabled, backing off or asked to wait."""
     global _crawler
     services = _services()
     state = services.store.get_source_state(source_id)
     if state is not None and state.next_run_at is not None and state.next_run_at > utcnow():
         log.info("crawl %s skipped: next run due at %s", source_id, state.next_run_at)
+        return
+    if state is not None and not state.enabled:
+        log.info("crawl %s skipped: disabled (%s)", source_id, state.disabled_reason)
         return
     checked = check_definitions([services.settings.sources_dir], services.taxonomy)
     definition = next(

@@ -11,32 +11,15 @@ from rich.console import Console
 from rich.table import Table
 
 from exportwatch.cli.context import opened_services
-from exportwatch.crawlers import (
-    FetchPolicy,
-    SourceDefinition,
-    load_definition,
-    load_definitions,
-)
-from exportwatch.crawling import Crawler, CrawlReport, collect
+from exportwatch.crawlers import SourceDefinition, load_definition, load_definitions
+from exportwatch.crawling import Crawler, CrawlReport
 from exportwatch.errors import ExportwatchError
-from exportwatch.model import Document, RunStatus
-from exportwatch.pipeline.normalize import Normalizer
+from exportwatch.model import RunStatus
+from exportwatch.previewing import PreviewItem, preview_source
 from exportwatch.settings import Settings, load_settings
 from exportwatch.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["crawl", "preview", "resolve_definitions"]
-
-# Fields worth filling: an empty one in a preview usually means a selector or mapping to fix.
-PREVIEW_FIELDS = (
-    "summary",
-    "language",
-    "published_at",
-    "starts_on",
-    "deadline",
-    "venue",
-    "countries",
-    "sectors",
-)
 
 
 def crawl(
@@ -73,17 +56,15 @@ def preview(
         definition = load_definition(path, taxonomy)
     else:
         (definition,) = resolve_definitions(settings, taxonomy, [source])
-    result = collect(definition, None, policy=FetchPolicy.from_settings(settings), limit=limit)
-    normalizer = Normalizer(taxonomy)
-    profile = definition.profile()
-    documents = [normalizer.normalize(item, profile).document for item in result.items]
+    shown = preview_source(definition, settings, taxonomy, limit=limit)
+    documents = [item.document for item in shown.items]
     if as_json:
         typer.echo(json.dumps([d.to_json() for d in documents], ensure_ascii=False, indent=2))
     else:
-        Console().print(_preview_table(definition, documents))
-    for problem in result.problems:
+        Console().print(_preview_table(definition, shown.items))
+    for problem in shown.problems:
         typer.echo(f"problem: {problem}", err=True)
-    if result.status is RunStatus.FAILED:
+    if shown.status is RunStatus.FAILED:
         raise typer.Exit(1)
 
 
@@ -115,13 +96,12 @@ def _summary(report: CrawlReport) -> str:
     return line
 
 
-def _preview_table(definition: SourceDefinition, documents: list[Document]) -> Table:
-    table = Table(title=f"{definition.id}: {len(documents)} item(s), nothing stored")
+def _preview_table(definition: SourceDefinition, items: list[PreviewItem]) -> Table:
+    table = Table(title=f"{definition.id}: {len(items)} item(s), nothing stored")
     for column in ("Title", "Dates", "Place", "Sectors", "Empty"):
         table.add_column(column, overflow="fold")
-    for document in documents:
-        data = document.to_json()
-        empty = [name for name in PREVIEW_FIELDS if not data.get(name)]
+    for item in items:
+        document, empty = item.document, item.empty
         dates = " – ".join(str(d) for d in (document.starts_on, document.ends_on) if d)
         place = ", ".join(document.countries)
         if document.venue and document.venue.city:

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from exportwatch.cli import alerts, crawl, dev, ingest, run, search, sources, subscribers
+from exportwatch.cli import alerts, crawl, demo, dev, ingest, run, search, sources, subscribers
 from exportwatch.errors import ExportwatchError
 
 __all__ = ["app", "main"]
@@ -19,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("run")(run.run)
+app.command("demo")(demo.demo)
 app.command("search")(search.search)
 app.command("reindex")(search.reindex)
 app.command("ingest")(ingest.ingest)

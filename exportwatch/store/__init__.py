@@ -14,6 +14,7 @@ from exportwatch.store.digests import (
 )
 from exportwatch.store.documents import OutboxAction, OutboxEntry, SaveResult
 from exportwatch.store.errors import DuplicateSubscriberError, NotFoundError, StoreError
+from exportwatch.store.jobs import JobFailure
 from exportwatch.store.repository import Store
 from exportwatch.store.sources import RunCounts, RunRecord, SourceState, SourceStateChanges
 from exportwatch.store.subscribers import normalize_email
@@ -24,6 +25,7 @@ __all__ = [
     "ClosingSoonDelivery",
     "DigestRecord",
     "DuplicateSubscriberError",
+    "JobFailure",
     "NotFoundError",
     "OutboxAction",
     "OutboxEntry",

@@ -124,6 +124,14 @@ class DocumentsMixin(StoreBase):
         with self.read_session() as session:
             return session.scalar(query)
 
+    def changed_document_ids(self, source_id: str, since: datetime) -> list[str]:
+        """Ids of the source's documents stored or changed at or after `since`."""
+        query = select(DocumentRow.id).where(
+            DocumentRow.source_id == source_id, DocumentRow.changed_at >= since
+        )
+        with self.read_session() as session:
+            return list(session.scalars(query.order_by(DocumentRow.id)))
+
     def count_documents_by_source(self) -> dict[str, int]:
         """How many documents each source has in the store; sources without any are absent."""
         query = select(DocumentRow.source_id, func.count()).group_by(DocumentRow.source_id)

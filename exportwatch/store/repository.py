@@ -7,6 +7,8 @@ from exportwatch.store.alerts import AlertsMixin
 from exportwatch.store.database import create_store_engine, upgrade_schema
 from exportwatch.store.digests import DigestsMixin
 from exportwatch.store.documents import DocumentsMixin
+from exportwatch.store.jobs import JobsMixin
+from exportwatch.store.overview import OverviewMixin
 from exportwatch.store.rebuilds import RebuildsMixin
 from exportwatch.store.sources import SourcesMixin
 from exportwatch.store.subscribers import SubscribersMixin
@@ -15,7 +17,14 @@ __all__ = ["Store"]
 
 
 class Store(
-    AlertsMixin, DigestsMixin, DocumentsMixin, RebuildsMixin, SourcesMixin, SubscribersMixin
+    AlertsMixin,
+    DigestsMixin,
+    DocumentsMixin,
+    JobsMixin,
+    OverviewMixin,
+    RebuildsMixin,
+    SourcesMixin,
+    SubscribersMixin,
 ):
     """Documents, source state and subscribers behind one typed API; no ORM object leaves it.
 

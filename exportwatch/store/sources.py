@@ -154,6 +154,23 @@ class SourcesMixin(StoreBase):
             _note_outcome(_source_row(session, run.source_id), run)
             return _record(run)
 
+    def close_interrupted_runs(self, note: str, *, now: datetime | None = None) -> list[RunRecord]:
+        """Close every run still marked running as failed with `note`; returns them, closed.
+
+        For a service starting up: a run left running was cut off when the last one stopped.
+        The sources' failure counters are left alone (the source did nothing wrong). Should the
+        crawl in fact still be running elsewhere, its own `finish_run` later overwrites this.
+        """
+        query = select(SourceRunRow).where(SourceRunRow.status == RunStatus.RUNNING.value)
+        with self.session() as session:
+            runs = list(session.scalars(query.order_by(SourceRunRow.id)))
+            for run in runs:
+                run.status = RunStatus.FAILED.value
+                run.finished_at = now or utcnow()
+                run.first_error = note
+                run.problems = [note]
+            return [_record(run) for run in runs]
+
     def prune_runs(self, started_before: datetime) -> int:
         """Delete finished runs that started before the cutoff; returns how many went.
 

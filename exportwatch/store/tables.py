@@ -32,6 +32,7 @@ __all__ = [
     "DigestRow",
     "DocumentRow",
     "IndexRebuildRow",
+    "JobFailureRow",
     "OutboxRow",
     "PendingAlertRow",
     "SourceRow",
@@ -170,6 +171,20 @@ class SourceRunRow(Base):
     problems: Mapped[list[str]] = mapped_column(default=list)
 
     __table_args__ = (Index("ix_source_runs_source_id_started_at", "source_id", "started_at"),)
+
+
+class JobFailureRow(Base):
+    """A scheduled job that raised: which job, when, and what it said (for the admin pages)."""
+
+    __tablename__ = "job_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(200))
+    failed_at: Mapped[datetime]
+    error: Mapped[str] = mapped_column(Text)
+    traceback: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_job_failures_failed_at", "failed_at"),)
 
 
 class SubscriberRow(Base):

@@ -81,6 +81,19 @@ def test_a_crawl_job_runs_the_source_unless_it_is_backing_off(
     assert len(fixture_server.requests) == requests  # skipped: not due yet
 
 
+def test_a_disabled_source_is_not_crawled_until_enabled(
+    services: Services, sources: Path, fixture_server: FixtureServer
+) -> None:
+    write_source(sources, "fairs", fixture_server.url("feeds/rss20-ttl.rss"))
+    jobs.bind(services)
+    services.store.update_source_state("fairs", enabled=False, disabled_reason="by an admin")
+    jobs.crawl_source("fairs")
+    assert (len(fixture_server.requests), services.store.count_documents()) == (0, 0)
+    services.store.update_source_state("fairs", enabled=True, disabled_reason=None)
+    jobs.crawl_source("fairs")
+    assert services.store.count_documents() == 3
+
+
 def test_the_digest_job_sends_what_is_due(services: Services) -> None:
     subscriber = Subscriber(id=None, email="sme@example.org")
     immediate = Subscription(id=None, subscriber_id=None, frequency=Frequency.IMMEDIATE)
@@ -106,3 +119,47 @@ def test_housekeeping_forgets_old_runs_but_keeps_recent_ones(services: Services)
     assert [run.id for run in store.list_runs("fairs")] == [recent]
     state = store.get_source_state("fairs")
     assert state is not None and state.consecutive_failures == 1  # health is untouched
+
+
+def test_a_crawl_cut_off_by_a_stop_is_closed_matched_and_brought_forward(
+    services: Services, scheduler: BackgroundScheduler, sources: Path
+) -> None:
+    write_source(sources, "fairs", "https://example.org/a.rss")
+    subscriber = Subscriber(id=None, email="sme@example.org")
+    immediate = Subscription(id=None, subscriber_id=None, frequency=Frequency.IMMEDIATE)
+    services.store.enrol_subscriber(subscriber, [immediate], confirmed=True, now=utcnow())
+    cut_off = services.store.start_run("fairs", now=utcnow() - timedelta(minutes=1))
+    fair = Document("fairs:1", Kind.EVENT, "Anuga 2027", "https://example.org/a", "fairs")
+    services.store.save_documents([fair])  # stored, then the process died before matching
+    jobs.register_jobs(scheduler, services)
+    (run,) = services.store.list_runs("fairs")
+    assert run.id == cut_off and run.status is RunStatus.FAILED
+    assert run.first_error == jobs.INTERRUPTED and run.finished_at is not None
+    assert [alert.document_id for alert in services.store.pending_for(1)] == ["fairs:1"]
+    job = scheduler.get_job("crawl:fairs")
+    assert job is not None and job.next_run_time <= utcnow()
+    state = services.store.get_source_state("fairs")
+    assert state is not None and state.consecutive_failures == 0  # not the source's fault
+
+
+def test_housekeeping_forgets_old_job_failures(services: Services) -> None:
+    store = services.store
+    store.record_job_failure("index-sync", "OSError: disk full", now=utcnow() - timedelta(days=200))
+    recent = store.record_job_failure("alerts-run", "ConfigError: no MAIL_FROM")
+    jobs.bind(services)
+    jobs.housekeeping()
+    assert [failure.id for failure in store.list_job_failures()] == [recent]
+
+
+def test_resyncing_unchanged_definitions_keeps_each_crawls_next_run(
+    services: Services, scheduler: BackgroundScheduler, sources: Path
+) -> None:
+    write_source(sources, "fairs", "https://example.org/a.rss", schedule="every 1d")
+    jobs.sync_source_jobs(scheduler, services)
+    first = scheduler.get_job("crawl:fairs").next_run_time
+    assert utcnow() < first <= utcnow() + timedelta(days=1)
+    jobs.sync_source_jobs(scheduler, services)  # every five minutes in the service
+    assert scheduler.get_job("crawl:fairs").next_run_time == first  # not pushed out again
+    write_source(sources, "fairs", "https://example.org/a.rss", schedule="every 1h")
+    jobs.sync_source_jobs(scheduler, services)
+    assert scheduler.get_job("crawl:fairs").next_run_time <= utcnow() + timedelta(hours=1)

@@ -21,6 +21,7 @@ TABLES = {
     "documents",
     "index_outbox",
     "index_rebuilds",
+    "job_failures",
     "pending_alerts",
     "source_runs",
     "sources",
