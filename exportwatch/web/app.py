@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 
 from exportwatch.services import Services
 from exportwatch.web import api, errors, feeds, health, pages, subscription_pages
+from exportwatch.web.admin import router as admin_router
+from exportwatch.web.body_limit import BodySizeLimitMiddleware
 from exportwatch.web.csrf import CsrfMiddleware
 from exportwatch.web.timing import ServerTimingMiddleware
 
@@ -38,12 +40,14 @@ def create_app(services: Services, scheduler: BaseScheduler | None = None) -> Fa
     app.state.scheduler = scheduler
     app.state.rate_limits = {}
     app.add_middleware(CsrfMiddleware, secure=services.settings.base_url.startswith("https:"))
+    app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(ServerTimingMiddleware)
     app.include_router(health.router)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(feeds.router)
     app.include_router(subscription_pages.router)
+    app.include_router(admin_router)
     for error, handler in errors.EXCEPTION_HANDLERS.items():
         app.add_exception_handler(error, handler)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
