@@ -3,10 +3,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest format elasticsearch postgres-server chromium clean
+.PHONY: run demo test lint typecheck pytest format elasticsearch postgres-server chromium clean
 
 run: $(VENV)/.installed-run  ## Start the web UI and scheduler with the embedded defaults
 	$(BIN)/exportwatch run
+
+demo: $(VENV)/.installed-run  ## The five-minute tour: recorded sources crawled, a digest sent
+	$(BIN)/exportwatch demo
 
 test: $(VENV)/.installed-test lint typecheck pytest  ## Lint, type-check and run every test
 
