@@ -11,7 +11,15 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from exportwatch.services import Services
-from exportwatch.web import api, errors, feeds, health, pages, subscription_pages
+from exportwatch.web import (
+    api,
+    document_page,
+    errors,
+    feeds,
+    health,
+    pages,
+    subscription_pages,
+)
 from exportwatch.web.admin import router as admin_router
 from exportwatch.web.body_limit import BodySizeLimitMiddleware
 from exportwatch.web.csrf import CsrfMiddleware
@@ -45,6 +53,7 @@ def create_app(services: Services, scheduler: BaseScheduler | None = None) -> Fa
     app.include_router(health.router)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(document_page.router)
     app.include_router(feeds.router)
     app.include_router(subscription_pages.router)
     app.include_router(admin_router)
