@@ -87,6 +87,25 @@ class ElasticsearchIndex(Index):
         with self._guard("read the alias"):
             return self._alias_target()
 
+    def discard_unfinished_builds(self) -> list[str]:
+        """Delete physical indices a dead rebuild left: they still carry their build alias.
+
+        A finished build loses that alias in the request that puts it in service, so while no
+        rebuild runs every index with one is a leftover (the node may have died mid-build).
+        """
+        with self._guard("list unfinished indices"):
+            found = self._client.indices.get_alias(index=f"{self.alias}-v*")
+            leftovers = sorted(
+                name
+                for name, entry in found.body.items()
+                if self.alias not in entry["aliases"]
+                and self._build_alias(name) in entry["aliases"]
+            )
+            if leftovers:
+                self._client.indices.delete(index=",".join(leftovers))
+                log.warning("deleted indices of rebuilds that did not finish: %s", leftovers)
+        return leftovers
+
     def close(self) -> None:
         """Close the client if this index created it."""
         if self._owns_client:

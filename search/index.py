@@ -84,6 +84,14 @@ class Index(ABC):
         self._rebuild(self._record_batches(counter.count(documents)))
         return counter.total
 
+    def discard_unfinished_builds(self) -> list[str]:
+        """Delete what rebuilds that died left behind; call only while no rebuild runs.
+
+        Returns the names removed. The embedded index builds in one transaction and leaves
+        nothing behind.
+        """
+        return []
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 

@@ -44,6 +44,8 @@ def sync_outbox(store: Store, index: Index, *, batch_size: int = 2000) -> SyncRe
     the new one replaces it; after the switch they are applied to the new one.
     """
     report = SyncReport()
+    if not store.index_rebuild_running():
+        _discard_unfinished_builds(index)
     while entries := store.outbox_batch(batch_size):
         if store.index_rebuild_running():
             report.deferred = True
@@ -57,6 +59,14 @@ def sync_outbox(store: Store, index: Index, *, batch_size: int = 2000) -> SyncRe
             break
         store.ack_outbox(entries)
     return report
+
+
+def _discard_unfinished_builds(index: Index) -> None:
+    """Clean up after a rebuild that died (its node or process); an outage waits for next time."""
+    try:
+        index.discard_unfinished_builds()
+    except SearchError as error:
+        log.debug("unfinished rebuilds not checked: %s", error)
 
 
 def _apply(store: Store, index: Index, entries: list[OutboxEntry], report: SyncReport) -> None:

@@ -7,6 +7,8 @@ locked" when a read inside the transaction would have to be upgraded to a write.
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from exportwatch import jsoncodec
@@ -51,6 +53,8 @@ def create_store_engine(url: str) -> Engine:
         _prepare_sqlite_file(parsed.database)
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
+        if parsed.database and parsed.database != ":memory:":
+            event.listen(engine, "handle_error", _SqliteFileErrors(Path(parsed.database)))
     return engine
 
 
@@ -134,6 +138,41 @@ class StoreBase:
 def _prepare_sqlite_file(database: str | None) -> None:
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+class _SqliteFileErrors:
+    """Turn SQLite's disk failures into one line naming the file and what is wrong with it.
+
+    "disk I/O error" or "unable to open database file" alone does not tell an operator that
+    the disk is full or the data dir read-only; the filesystem does.
+    """
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+
+    def __call__(self, context: ExceptionContext) -> None:
+        error = context.original_exception
+        if not isinstance(error, sqlite3.OperationalError) or "lock" in str(error):
+            return
+        problem = _filesystem_problem(self.database.parent)
+        if problem is not None:
+            raise StoreError(f"cannot write the store {self.database}: {problem} ({error})")
+
+
+def _filesystem_problem(directory: Path) -> str | None:
+    """What keeps SQLite from writing in `directory`: read-only, full, or no permission."""
+    try:
+        info = os.statvfs(directory)
+    except OSError as error:
+        return f"{directory} is not usable: {error.strerror}"
+    if info.f_flag & os.ST_RDONLY:
+        return f"{directory} is on a read-only filesystem"
+    free = info.f_bavail * info.f_frsize
+    if free < 1 << 20:
+        return f"the disk holding {directory} is full ({free // 1024} KiB free)"
+    if not os.access(directory, os.W_OK):
+        return f"no permission to write in {directory}"
+    return None
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
