@@ -9,7 +9,8 @@ rebuilds the index.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from exportwatch.model import Document
@@ -20,6 +21,7 @@ from exportwatch.store import OutboxAction, OutboxEntry, Store
 __all__ = ["SyncReport", "rebuild_index", "sync_outbox"]
 
 log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 30.0  # how often a rebuild tells the store it is alive (see STALE_REBUILD)
 
 
 @dataclass(slots=True)
@@ -87,10 +89,21 @@ def rebuild_index(
     `documents` defaults to every stored document (pass a wrapped iterator to show progress).
     """
     rebuild = store.begin_index_rebuild()
+    source = store.iter_documents() if documents is None else documents
     try:
-        count = index.rebuild(store.iter_documents() if documents is None else documents)
+        count = index.rebuild(_beating(store, rebuild, source))
     except BaseException:
         store.finish_index_rebuild(rebuild, ok=False)
         raise
     store.finish_index_rebuild(rebuild, ok=True, documents=count)
     return count, sync_outbox(store, index)
+
+
+def _beating(store: Store, rebuild: int, documents: Iterable[Document]) -> Iterator[Document]:
+    """`documents`, telling the store every `HEARTBEAT_SECONDS` that the rebuild is alive."""
+    last = time.monotonic()
+    for count, document in enumerate(documents, start=1):
+        yield document
+        if time.monotonic() - last >= HEARTBEAT_SECONDS:
+            store.beat_index_rebuild(rebuild, count)
+            last = time.monotonic()

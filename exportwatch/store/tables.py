@@ -126,6 +126,7 @@ class IndexRebuildRow(Base):
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     documents: Mapped[int] = mapped_column(Integer, default=0)
+    heartbeat_at: Mapped[datetime | None]  # last sign of life of a running rebuild
 
 
 class SourceRow(Base):

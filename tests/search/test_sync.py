@@ -104,3 +104,20 @@ def test_a_failed_rebuild_lets_the_sync_resume(
         rebuild_index(store, index, broken())
     store.save_documents(corpus)
     assert sync_outbox(store, index).upserted == len(corpus)
+
+
+def test_a_long_rebuild_beats_so_the_sync_keeps_waiting(
+    store: Store,
+    index: EmbeddedIndex,
+    corpus: list[Document],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("exportwatch.search.sync.HEARTBEAT_SECONDS", 0.0)
+    store.save_documents(corpus)
+    beats: list[int] = []
+    monkeypatch.setattr(
+        store, "beat_index_rebuild", lambda rebuild, documents: beats.append(documents)
+    )
+    count, _report = rebuild_index(store, index)
+    assert count == len(corpus)
+    assert beats == list(range(1, len(corpus) + 1))

@@ -25,3 +25,11 @@ def test_a_rebuild_abandoned_by_a_crash_goes_stale(store: Store) -> None:
     store.begin_index_rebuild(now=NOW)
     assert store.index_rebuild_running(now=NOW + STALE_REBUILD / 2)
     assert not store.index_rebuild_running(now=NOW + STALE_REBUILD)
+
+
+def test_a_beating_rebuild_stays_running_however_long_it_takes(store: Store) -> None:
+    rebuild = store.begin_index_rebuild(now=NOW)
+    later = NOW + STALE_REBUILD * 30
+    store.beat_index_rebuild(rebuild, 1000, now=later)
+    assert store.index_rebuild_running(now=later + STALE_REBUILD / 2)
+    assert not store.index_rebuild_running(now=later + STALE_REBUILD)
