@@ -242,7 +242,7 @@ def search(
 
 
 @router.get(
-    "/documents/{document_id}",
+    "/documents/{document_id:path}",
     response_model=DocumentResponse,
     summary="One document",
     responses={404: {"model": ErrorResponse, "description": "No document with this id."}},

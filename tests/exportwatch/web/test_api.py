@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -163,6 +164,14 @@ def test_document_is_the_stored_json(client: TestClient, filled: Services) -> No
     assert stored is not None
     assert response.json() == stored.to_json()
     DocumentResponse.model_validate(response.json())
+
+
+def test_ids_with_slashes_are_found(client: TestClient, filled: Services) -> None:
+    document = filled.store.get_document("e-anuga")
+    assert document is not None
+    filled.store.save_documents([replace(document, id="een/2027/anuga")])
+    response = client.get("/api/documents/een/2027/anuga")
+    assert (response.status_code, response.json()["id"]) == (200, "een/2027/anuga")
 
 
 def test_unknown_document_is_404(client: TestClient) -> None:
