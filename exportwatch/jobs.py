@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
@@ -46,6 +49,8 @@ CRON_SPREAD_SECONDS = 300  # sources sharing a cron time start up to this far ap
 INTERRUPTED = "interrupted: the service stopped before this run finished; resumed on restart"
 _bound: Services | None = None
 _crawler: Crawler | None = None
+_crawling: set[str] = set()  # sources being crawled by this process, whichever job started it
+_crawling_lock = threading.Lock()
 
 
 def bind(services: Services) -> None:
@@ -229,8 +234,12 @@ def crawl_source(source_id: str) -> None:
     if definition is None or not definition.enabled:
         log.warning("crawl %s skipped: no valid enabled definition", source_id)
         return
-    _crawler = _crawler or Crawler(services)
-    report = _crawler.crawl(definition)
+    with _exclusive(source_id) as mine:
+        if not mine:
+            log.info("crawl %s skipped: a crawl of it is already running", source_id)
+            return
+        _crawler = _crawler or Crawler(services)
+        report = _crawler.crawl(definition)
     counts = report.run.counts
     log.info(
         "crawl %s: %s, %d seen, %d new, %d updated",
@@ -240,6 +249,21 @@ def crawl_source(source_id: str) -> None:
         counts.new,
         counts.updated,
     )
+
+
+@contextmanager
+def _exclusive(source_id: str) -> Iterator[bool]:
+    """Hold the source for one crawl; yields False when another job (run now) holds it."""
+    with _crawling_lock:
+        if source_id in _crawling:
+            yield False
+            return
+        _crawling.add(source_id)
+    try:
+        yield True
+    finally:
+        with _crawling_lock:
+            _crawling.discard(source_id)
 
 
 def _services() -> Services:

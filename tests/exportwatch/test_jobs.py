@@ -81,6 +81,19 @@ def test_a_crawl_job_runs_the_source_unless_it_is_backing_off(
     assert len(fixture_server.requests) == requests  # skipped: not due yet
 
 
+def test_run_now_and_the_schedule_never_crawl_one_source_at_once(
+    services: Services, sources: Path, fixture_server: FixtureServer
+) -> None:
+    write_source(sources, "fairs", fixture_server.url("feeds/rss20-ttl.rss"))
+    jobs.bind(services)
+    with jobs._exclusive("fairs") as mine:  # the scheduled crawl is running
+        assert mine
+        jobs.crawl_source("fairs")  # "run now" meanwhile
+        assert len(fixture_server.requests) == 0
+    jobs.crawl_source("fairs")
+    assert services.store.count_documents() == 3
+
+
 def test_a_disabled_source_is_not_crawled_until_enabled(
     services: Services, sources: Path, fixture_server: FixtureServer
 ) -> None:
