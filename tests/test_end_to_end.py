@@ -1,7 +1,8 @@
 """The whole path, as a user runs it: subscribe, crawl, send digests; and again, nothing new.
 
 `exportwatch subscribers add` → `exportwatch crawl` (a feed on the local HTTP server) →
-`exportwatch alerts run` (a real SMTP server) → the message received and parsed back.
+`exportwatch alerts run` (a real SMTP server) → the message received and parsed back. It runs
+on the default SQLite store and on a real PostgreSQL store.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from tests.mockserver import FixtureServer, SMTPServer
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
+@pytest.fixture(params=["sqlite", "postgresql"])
 def env(
+    request: pytest.FixtureRequest,
     settings: Settings,
     fixture_server: FixtureServer,
     smtp_server: SMTPServer,
@@ -43,6 +45,10 @@ def env(
         "MAIL_FROM": "exportwatch <alerts@exportwatch.example>",
     }.items():
         monkeypatch.setenv(f"EXPORTWATCH_{name}", value)
+    if request.param == "postgresql":
+        monkeypatch.setenv(
+            "EXPORTWATCH_DATABASE_URL", request.getfixturevalue("postgres_database_url")
+        )
     return settings
 
 
