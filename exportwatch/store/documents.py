@@ -88,6 +88,11 @@ class DocumentsMixin(StoreBase):
             payload = session.scalar(select(DocumentRow.payload).where(DocumentRow.id == doc_id))
         return None if payload is None else Document.from_json(payload)
 
+    def document_first_seen(self, doc_id: str) -> datetime | None:
+        """When the document was first stored (the payload keeps only the latest fetch)."""
+        with self.read_session() as session:
+            return session.scalar(select(DocumentRow.first_seen_at).where(DocumentRow.id == doc_id))
+
     def get_documents(self, ids: Sequence[str]) -> list[Document]:
         """The stored documents among `ids`, in the order asked (missing ids are skipped)."""
         found: dict[str, Document] = {}

@@ -42,7 +42,8 @@ def document_page(request: Request, document_id: str) -> HTMLResponse:
     """Every field of the stored document, its sanitized body and its sources' links."""
     services: Services = request.app.state.services
     document = _document(services, document_id)
-    view = make_document_view(document, labels_for(services))
+    first_seen = services.store.document_first_seen(document.id)
+    view = make_document_view(document, labels_for(services), first_seen)
     return render(request, "document.html", {"document": view, "back": _back_href(request)})
 
 

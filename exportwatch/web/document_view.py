@@ -53,8 +53,10 @@ class DocumentView:
     calendar_href: str | None
 
 
-def make_document_view(document: Document, labels: Labels) -> DocumentView:
-    """The page content for `document`."""
+def make_document_view(
+    document: Document, labels: Labels, first_seen: datetime | None = None
+) -> DocumentView:
+    """The page content for `document`; `first_seen` is when the store first had it."""
     html = document.extra.get("body_html")
     body = body_markup(html) if isinstance(html, str) else Markup("")
     return DocumentView(
@@ -66,13 +68,13 @@ def make_document_view(document: Document, labels: Labels) -> DocumentView:
         summary=document.summary,
         body=body,
         paragraphs=() if body else _paragraphs(document.body),
-        fields=tuple(field for field in _fields(document, labels) if field.values),
+        fields=tuple(field for field in _fields(document, labels, first_seen) if field.values),
         links=_links(document, labels),
         calendar_href=_calendar_href(document),
     )
 
 
-def _fields(document: Document, labels: Labels) -> list[Field]:
+def _fields(document: Document, labels: Labels, first_seen: datetime | None) -> list[Field]:
     venue = document.venue
     eligible = document.eligible_countries
     return [
@@ -99,6 +101,7 @@ def _fields(document: Document, labels: Labels) -> list[Field]:
         _one("Source", labels.source(document.source_id), _search("source", document.source_id)),
         _one("Published", _moment(document.published_at)),
         _one("Updated", _moment(document.updated_at)),
+        _one("First seen", _moment(first_seen)),
         _one("Last fetched", _moment(document.fetched_at)),
     ]
 

@@ -77,9 +77,12 @@ def _fair() -> Document:
     )
 
 
+FIRST_SEEN = datetime(2026, 4, 1, 8, 15, tzinfo=UTC)
+
+
 @pytest.fixture
 def client(services: Services) -> TestClient:
-    services.store.save_documents([_fair()])
+    services.store.save_documents([_fair()], now=FIRST_SEEN)
     app = create_app(services)
     if not any(
         getattr(route, "path", "") == "/documents/{document_id:path}" for route in app.routes
@@ -109,6 +112,7 @@ def test_every_field_is_shown_with_a_label_and_names_not_codes(client: TestClien
         "Source | Koelnmesse – trade fair calendar",
         "Published | 1 March 2026, 09:30 UTC",
         "Updated | 2 April 2026, 10:00 UTC",
+        "First seen | 1 April 2026, 08:15 UTC",
         "Last fetched | 3 April 2026, 11:00 UTC",
         "The world's largest food fair.",
     ):
