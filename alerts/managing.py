@@ -7,7 +7,7 @@ and validates changes with `SubscriptionIn`, the model subscribing uses.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from pydantic import ValidationError
@@ -16,6 +16,7 @@ from exportwatch.alerts.subscribing import (
     InputProblem,
     LinkError,
     LinkOutcome,
+    SubscriberIn,
     SubscribingServices,
     SubscriptionIn,
     SubscriptionInputError,
@@ -34,6 +35,7 @@ __all__ = [
     "manage_view",
     "subscription_unsubscribe_url",
     "unsubscribe_subscription",
+    "update_details",
     "update_subscription",
 ]
 
@@ -152,6 +154,37 @@ def add_subscription(
         problem = f"at most {MAX_SUBSCRIPTIONS} subscriptions: change or end one instead"
         raise SubscriptionInputError([InputProblem("", problem)])
     return services.store.add_subscription(wanted.to_subscription(subscriber.id), now=now)
+
+
+def update_details(
+    services: SubscribingServices,
+    token: str,
+    details: Mapping[str, str],
+    *,
+    now: datetime | None = None,
+) -> Subscriber:
+    """Change the name, organisation, email language and time zone of a `manage` link's owner.
+
+    A blank name or organisation clears it; a blank time zone keeps the current one. The
+    address itself cannot change (a new address subscribes anew, with double opt-in). Raises
+    SubscriptionInputError listing every bad field and LinkError for a bad link.
+    """
+    subscriber = _active_subscriber(services, token, now)
+    fields = {name: details.get(name, "") for name in ("name", "organisation", "language")}
+    try:
+        checked = SubscriberIn.model_validate(
+            {"email": subscriber.email, "timezone": details.get("timezone", ""), **fields}
+        )
+    except ValidationError as error:
+        raise SubscriptionInputError(_problems(error)) from None
+    changed = replace(
+        subscriber,
+        name=checked.name,
+        organisation=checked.organisation,
+        language=checked.language,
+        timezone=checked.timezone or subscriber.timezone,
+    )
+    return services.store.update_subscriber_details(changed)
 
 
 # --- helpers --------------------------------------------------------------------------------

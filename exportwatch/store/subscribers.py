@@ -82,6 +82,20 @@ class SubscribersMixin(StoreBase):
             row = session.get(SubscriberRow, subscriber_id)
             return None if row is None else _subscriber(row)
 
+    def update_subscriber_details(self, subscriber: Subscriber) -> Subscriber:
+        """Store a subscriber's name, organisation, email language and time zone.
+
+        The address and its status stay as they are. Raises NotFoundError for an unknown id.
+        """
+        with self.session() as session:
+            row = session.get(SubscriberRow, subscriber.id)
+            if row is None:
+                raise NotFoundError("subscriber", str(subscriber.id))
+            row.name, row.organisation = subscriber.name, subscriber.organisation
+            row.language, row.timezone = subscriber.language, subscriber.timezone
+            session.flush()
+            return _subscriber(row)
+
     def list_subscribers(self) -> list[Subscriber]:
         """Every subscriber, by email."""
         with self.read_session() as session:

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData, QueryParams
 
 from exportwatch.alerts.i18n import LANGUAGES as EMAIL_LANGUAGES
 from exportwatch.alerts.subscribing import InputProblem
-from exportwatch.model import Subscription
+from exportwatch.model import Subscriber, Subscription
 
 __all__ = [
     "LIST_FIELDS",
@@ -24,6 +24,7 @@ __all__ = [
     "email_language",
     "form_from_post",
     "form_from_query",
+    "form_from_subscriber",
     "form_from_subscription",
 ]
 
@@ -113,6 +114,17 @@ def form_from_query(query: QueryParams, language: str = "en") -> SubscriptionFor
             values[name] = _clip(value)
     lists = {name: list(dict.fromkeys(items)) for name, items in lists.items()}
     return SubscriptionForm({k: v for k, v in values.items() if v}, lists)
+
+
+def form_from_subscriber(subscriber: Subscriber) -> SubscriptionForm:
+    """The form for changing a subscriber's own details."""
+    values = {
+        "name": subscriber.name or "",
+        "organisation": subscriber.organisation or "",
+        "language": subscriber.language,
+        "timezone": subscriber.timezone,
+    }
+    return SubscriptionForm(values=values)
 
 
 def form_from_subscription(subscription: Subscription) -> SubscriptionForm:

@@ -20,6 +20,7 @@ from exportwatch.alerts.managing import (
     add_subscription,
     manage_view,
     unsubscribe_subscription,
+    update_details,
     update_subscription,
 )
 from exportwatch.alerts.subscribing import (
@@ -46,6 +47,7 @@ from exportwatch.web.subscription_forms import (
     email_language,
     form_from_post,
     form_from_query,
+    form_from_subscriber,
     form_from_subscription,
 )
 from exportwatch.web.subscription_guards import (
@@ -82,6 +84,7 @@ DONE_NOTICES = {
     "updated": "Your subscription was changed.",
     "added": "Your new subscription was added.",
     "ended": "That subscription was ended.",
+    "details": "Your details were saved.",
 }
 
 
@@ -158,14 +161,21 @@ def confirm_page(request: Request, token: str = "") -> HTMLResponse:
 
 @router.get("/subscriptions/manage", response_class=HTMLResponse)
 def manage_page(
-    request: Request, token: str = "", edit: int | None = None, add: bool = False, done: str = ""
+    request: Request,
+    token: str = "",
+    edit: int | None = None,
+    add: bool = False,
+    details: bool = False,
+    done: str = "",
 ) -> HTMLResponse:
-    """Their subscriptions; `edit=<id>` or `add=1` shows the form for one."""
+    """Their subscriptions; `edit=<id>`, `add=1` or `details=1` shows the form for one."""
     services = _services(request)
     try:
         view = manage_view(services, token)
     except LinkError as error:
         return _link_error(request, error, "manage")
+    if details and not view.unsubscribed:
+        return _details_form(request, token, form_from_subscriber(view.subscriber))
     if add and not view.unsubscribed:
         return _edit_form(request, token, None, SubscriptionForm())
     if edit is not None:
@@ -228,6 +238,28 @@ async def manage_add(request: Request) -> Response:
     except LinkError as error:
         return _link_error(request, error, "manage")
     return _back_to_manage(token, "added")
+
+
+@router.post("/subscriptions/manage/details", response_class=HTMLResponse, dependencies=FORM_POST)
+async def manage_details(request: Request) -> Response:
+    """Change the subscriber's name, organisation, email language and time zone."""
+    posted = await request.form()
+    token, form = _text(posted, "token"), form_from_post(posted)
+    details = {name: form.value(name) for name in ("name", "organisation", "language", "timezone")}
+    try:
+        await run_in_threadpool(update_details, _services(request), token, details)
+    except SubscriptionInputError as error:
+        return _details_form(request, token, form.add_problems(error.problems), 422)
+    except LinkError as error:
+        return _link_error(request, error, "manage")
+    return _back_to_manage(token, "details")
+
+
+def _details_form(
+    request: Request, token: str, form: SubscriptionForm, status: int = 200
+) -> HTMLResponse:
+    context = {**_form_context(request, form), "heading": "Your details", "token": token}
+    return _private(request, "subscription_details.html", context, status)
 
 
 @router.post("/subscriptions/manage/end", response_class=HTMLResponse, dependencies=FORM_POST)

@@ -462,6 +462,50 @@ def test_adding_and_ending_subscriptions(client: TestClient, mailed: Services) -
     assert subscriber(mailed).unsubscribed_at is not None
 
 
+def test_changing_name_language_and_time_zone(client: TestClient, mailed: Services) -> None:
+    subscriber_id = subscribed(mailed)
+    token = manage_token(mailed, subscriber_id)
+    page = client.get(f"{manage_url(mailed, subscriber_id)}&details=1")
+    assert 'action="/subscriptions/manage/details"' in page.text
+    assert f'value="{subscriber(mailed).timezone}"' in page.text
+    form = {
+        "token": token,
+        "name": "Anna <b>Berg</b>",
+        "organisation": "",
+        "language": "de",
+        "timezone": "Europe/Vienna",
+        "csrf_token": csrf(client),
+    }
+    saved = client.post("/subscriptions/manage/details", data=form)
+    assert "Your details were saved." in saved.text
+    assert "Anna &lt;b&gt;Berg&lt;/b&gt;" in saved.text
+    now = subscriber(mailed)
+    assert (now.name, now.organisation, now.language, now.timezone) == (
+        "Anna <b>Berg</b>",
+        None,
+        "de",
+        "Europe/Vienna",
+    )
+    assert now.email == ANNA["email"]
+
+
+def test_a_bad_time_zone_is_shown_next_to_the_field(client: TestClient, mailed: Services) -> None:
+    subscriber_id = subscribed(mailed)
+    before = subscriber(mailed)
+    form = {
+        "token": manage_token(mailed, subscriber_id),
+        "timezone": "Mars/Olympus",
+        "csrf_token": csrf(client),
+    }
+    response = client.post("/subscriptions/manage/details", data=form)
+    assert response.status_code == 422
+    assert 'id="timezone-error"' in response.text
+    assert 'value="Mars/Olympus"' in response.text
+    assert subscriber(mailed).timezone == before.timezone
+    refused = client.post("/subscriptions/manage/details", data={**form, "csrf_token": "x"})
+    assert refused.status_code == 403
+
+
 def test_someone_elses_subscription_cannot_be_changed(client: TestClient, mailed: Services) -> None:
     anna = subscribed(mailed)
     other = subscribed(mailed, "other@example.org")
