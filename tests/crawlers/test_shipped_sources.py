@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from pathlib import Path
 
 import httpx
 import pytest
@@ -37,12 +36,12 @@ from exportwatch.crawlers import (
     polling,
 )
 from exportwatch.crawling import collect
+from exportwatch.devtools.recordings import localized, serve_recordings, source_hosts
 from exportwatch.model import Document, Kind, RunStatus
 from exportwatch.pipeline.normalize import Normalizer
 from exportwatch.settings import Settings
 from exportwatch.taxonomy import Taxonomy
 from tests.mockserver import FixtureServer
-from tests.mockserver.http import CONTENT_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "config" / "sources"
@@ -70,41 +69,6 @@ class Site:
     definition: SourceDefinition
     yaml: str
     server: FixtureServer
-
-
-def served_at(recording: PurePosixPath) -> list[str]:
-    """The URL paths (with query) a recording answers, by the naming rule of this module."""
-    stem, _, query = recording.stem.partition("@")
-    folder = "" if str(recording.parent) == "." else f"{recording.parent}/"
-    paths = [f"/{folder}{stem}{recording.suffix}"]
-    if recording.suffix in CONTENT_TYPES:
-        paths.append(f"/{folder}{stem}")
-    if stem == "index":
-        paths.append(f"/{folder}")
-    return [f"{path}?{query}" for path in paths] if query else paths
-
-
-def source_hosts(definition: SourceDefinition) -> set[str]:
-    """The sites a definition fetches from: absolute links to them are rewritten."""
-    return {urlsplit(url).netloc for url in definition.all_urls}
-
-
-def localized(text: str, hosts: set[str], server: FixtureServer) -> str:
-    """`text` with every absolute URL on `hosts` pointing at the local server instead."""
-    local = server.url("").rstrip("/")
-    for host in sorted(hosts):
-        text = text.replace(f"https://{host}", local).replace(f"http://{host}", local)
-    return text
-
-
-def serve_recordings(server: FixtureServer, folder: Path, hosts: set[str]) -> None:
-    """Answer every URL path of the recordings with the file, its absolute links localized."""
-    for file in sorted(path for path in folder.rglob("*") if path.is_file()):
-        relative = PurePosixPath(file.relative_to(folder).as_posix())
-        body = localized(file.read_text(encoding="utf-8"), hosts, server).encode()
-        content_type = CONTENT_TYPES.get(file.suffix, "application/octet-stream")
-        for path in served_at(relative):
-            server.set(path, body=body, headers={"Content-Type": content_type})
 
 
 @contextmanager
