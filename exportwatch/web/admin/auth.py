@@ -31,6 +31,7 @@ __all__ = [
     "SESSION_COOKIE",
     "SESSION_SECONDS",
     "AdminRoute",
+    "guarded_router",
     "has_session",
     "require_admin",
     "router",
@@ -135,6 +136,16 @@ def safe_next(value: str | None) -> str:
 
 
 router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=False)
+
+
+def guarded_router(prefix: str = "/admin") -> APIRouter:
+    """A router for admin pages: every route needs a session (`require_admin`)."""
+    return APIRouter(
+        prefix=prefix,
+        route_class=AdminRoute,
+        dependencies=[Depends(require_admin)],
+        include_in_schema=False,
+    )
 
 
 def _require_token(request: Request) -> str:

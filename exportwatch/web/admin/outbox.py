@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from exportwatch.alerts.delivery import OutboxFile, list_outbox, read_outbox_message
 from exportwatch.pipeline.text import sanitize_html
 from exportwatch.services import Services
 from exportwatch.store import NotFoundError
-from exportwatch.web.admin.auth import AdminRoute, require_admin
+from exportwatch.web.admin.auth import guarded_router
 from exportwatch.web.admin.paging import Pager
 from exportwatch.web.templating import render
 
@@ -27,12 +27,7 @@ __all__ = ["HEADERS", "OUTBOX_PAGE_SIZE", "ShownMessage", "router", "show_messag
 OUTBOX_PAGE_SIZE = 25
 HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe")
 
-router = APIRouter(
-    prefix="/admin",
-    route_class=AdminRoute,
-    dependencies=[Depends(require_admin)],
-    include_in_schema=False,
-)
+router = guarded_router()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from exportwatch.services import Services
-from exportwatch.web.admin.auth import AdminRoute, require_admin
+from exportwatch.web.admin.auth import guarded_router
 from exportwatch.web.admin.paging import PAGE_SIZE, Pager
 from exportwatch.web.templating import render
 
 __all__ = ["router"]
 
-router = APIRouter(
-    prefix="/admin",
-    route_class=AdminRoute,
-    dependencies=[Depends(require_admin)],
-    include_in_schema=False,
-)
+router = guarded_router()
 
 
 @router.get("/runs", response_class=HTMLResponse)

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import State
 
@@ -25,7 +25,7 @@ from exportwatch.pipeline.normalize import Normalizer
 from exportwatch.previewing import PREVIEW_FIELDS, Preview, preview_source
 from exportwatch.services import Services
 from exportwatch.store import NotFoundError
-from exportwatch.web.admin.auth import AdminRoute, require_admin
+from exportwatch.web.admin.auth import guarded_router
 from exportwatch.web.admin.source_files import (
     MAX_DEFINITION_CHARS,
     DefinitionFileError,
@@ -49,12 +49,7 @@ schedule: every 6h
 """
 _LINE = re.compile(r"\bline (\d+)")
 
-router = APIRouter(
-    prefix="/admin/sources",
-    route_class=AdminRoute,
-    dependencies=[Depends(require_admin)],
-    include_in_schema=False,
-)
+router = guarded_router("/admin/sources")
 
 Action = Literal["validate", "save"]
 DefinitionText = Annotated[str, Form(max_length=MAX_DEFINITION_CHARS)]

@@ -14,7 +14,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from apscheduler.schedulers.base import BaseScheduler
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import State
 
@@ -24,7 +24,7 @@ from exportwatch.jobs import CRAWL_PREFIX
 from exportwatch.model import utcnow
 from exportwatch.services import Services
 from exportwatch.store import NotFoundError
-from exportwatch.web.admin.auth import AdminRoute, require_admin
+from exportwatch.web.admin.auth import guarded_router
 from exportwatch.web.csrf import require_csrf
 from exportwatch.web.source_status import source_responses
 from exportwatch.web.templating import render
@@ -43,12 +43,7 @@ NOTICES = {
     "saved": "The definition of {source} is saved.",
 }
 
-router = APIRouter(
-    prefix="/admin",
-    route_class=AdminRoute,
-    dependencies=[Depends(require_admin)],
-    include_in_schema=False,
-)
+router = guarded_router()
 
 
 def _services(request: Request) -> Services:
