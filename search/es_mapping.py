@@ -8,7 +8,6 @@ and "example.com" whole, and splits CJK runs into single ideographs.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -32,7 +31,6 @@ TEXT_FIELDS = {"title": 3.0, "summary": 2.0, "body": 1.0}
 # The built-in whitespace tokenizer splits longer tokens; documents and queries clip them alike.
 MAX_TOKEN_LENGTH = 255
 # Tokens are runs of \w, as in exportwatch.analysis.tokenize (the folding is already done).
-_NON_WORD = re.compile(r"\W+")
 
 _KEYWORD = {"type": "keyword"}
 _DATE = {"type": "date", "format": "strict_date"}
@@ -73,19 +71,14 @@ def clip(token: str) -> str:
     return token[:MAX_TOKEN_LENGTH]
 
 
-def words(folded: str) -> str:
-    """Folded text as its word tokens joined by single spaces."""
-    return _clipped(_NON_WORD.sub(" ", folded).strip(" "))  # the \w+ tokens, one space apart
-
-
-def _clipped(joined: str) -> str:
+def words(tokens: str) -> str:
     """Space-separated tokens, each clipped; most texts need no change and are not rebuilt."""
-    if len(joined) <= MAX_TOKEN_LENGTH:
-        return joined
-    tokens = joined.split(" ")
-    if max(map(len, tokens)) <= MAX_TOKEN_LENGTH:
-        return joined
-    return " ".join(clip(token) for token in tokens)
+    if len(tokens) <= MAX_TOKEN_LENGTH:
+        return tokens
+    split = tokens.split(" ")
+    if max(map(len, split)) <= MAX_TOKEN_LENGTH:
+        return tokens
+    return " ".join(clip(token) for token in split)
 
 
 def record_source(record: IndexRecord) -> dict[str, Any]:
@@ -107,7 +100,7 @@ def record_source(record: IndexRecord) -> dict[str, Any]:
         "title": words(record.title),
         "summary": words(record.summary),
         "body": words(record.body),
-        "stems": _clipped(record.stems),
+        "stems": words(record.stems),
         "payload": document.to_json(),
     }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date
 
-from exportwatch.analysis import fold, stem_folded
+from exportwatch.analysis import analyze
 from exportwatch.coverage import market_keys, sector_keys
 from exportwatch.model import Document, Kind
 from exportwatch.taxonomy import Taxonomy
@@ -23,7 +23,7 @@ class IndexRecord:
     """One document as indexed: the document itself plus derived search fields."""
 
     document: Document
-    title: str  # folded text fields, tokenized the same way by both backends
+    title: str  # the text fields as folded tokens joined by single spaces (both backends)
     summary: str
     body: str
     stems: str  # all text stemmed in the document's language
@@ -45,13 +45,14 @@ class IndexRecord:
 def make_record(document: Document, taxonomy: Taxonomy) -> IndexRecord:
     """Derive the search fields of `document`; unknown codes are kept, never dropped."""
     start, end = _window(document)
-    title, summary, body = fold(document.title), fold(document.summary), fold(document.body)
+    text = analyze((document.title, document.summary, document.body), document.language)
+    title, summary, body = text.tokens
     return IndexRecord(
         document=document,
         title=title,
         summary=summary,
         body=body,
-        stems=stem_folded((title, summary, body), document.language),
+        stems=text.stems,
         sector_keys=sector_keys(document, taxonomy),
         market_keys=market_keys(document, taxonomy, on=start),
         window_start=start,

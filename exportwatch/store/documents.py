@@ -99,7 +99,7 @@ class DocumentsMixin(StoreBase):
         with self.read_session() as session:
             for chunk in chunks(ids, IN_CHUNK):
                 query = select(DocumentRow.payload).where(DocumentRow.id.in_(chunk))
-                for payload in session.scalars(query):
+                for (payload,) in session.connection().execute(query):  # Core: no ORM loading
                     found[payload["id"]] = Document.from_json(payload)
         return [found[doc_id] for doc_id in ids if doc_id in found]
 
@@ -160,7 +160,7 @@ class DocumentsMixin(StoreBase):
             if last_id is not None:
                 query = query.where(DocumentRow.id > last_id)
             with self.read_session() as session:
-                page = session.execute(query.limit(batch_size)).all()
+                page = session.connection().execute(query.limit(batch_size)).all()
             if not page:
                 return
             for _id, payload in page:

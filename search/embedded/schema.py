@@ -1,9 +1,8 @@
 """The index file's tables: records, their text, filter keys, facet bitmaps, and FTS5.
 
-Text arrives folded and stemmed (see `exportwatch.analysis`), so the FTS5 tokenizer only has to
-split it exactly as `analysis.tokenize` does: `\\w+` runs. For ASCII that is unicode61 with
-diacritics kept and `_` as a token character; `writing.fts_text` respaces other text so the two
-agree beyond ASCII too.
+Text arrives as folded tokens joined by single spaces, and stemmed (see `exportwatch.analysis`),
+so the FTS5 tokenizer only has to split on those spaces: unicode61 with diacritics kept and `_`
+as a token character does, and never splits a token further.
 """
 
 from __future__ import annotations

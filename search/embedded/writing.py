@@ -7,7 +7,6 @@ first tells FTS5 which tokens to forget, using the text stored with it.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from datetime import date
 
@@ -15,9 +14,8 @@ from exportwatch import jsoncodec
 from exportwatch.search.embedded.bitmaps import clear_bits, set_bits
 from exportwatch.search.records import IndexRecord
 
-__all__ = ["fts_text", "remove_ids", "write_records"]
+__all__ = ["remove_ids", "write_records"]
 
-_TOKEN = re.compile(r"\w+")  # exportwatch.analysis.tokenize, minus its folding
 _INSERT_RECORD = """
     INSERT INTO records (rid, id, kind, source_id, language, window_start, window_end,
                          open_until, soonest, newest, month)
@@ -117,21 +115,12 @@ def _fields(rid: int, record: IndexRecord) -> tuple[object, ...]:
 def _content(rid: int, record: IndexRecord) -> tuple[object, ...]:
     return (
         rid,
-        fts_text(record.title),
-        fts_text(record.summary),
-        fts_text(record.body),
-        fts_text(record.stems),
+        record.title,
+        record.summary,
+        record.body,
+        record.stems,
         jsoncodec.dumps(record.document.to_json()),
     )
-
-
-def fts_text(text: str) -> str:
-    """Folded text as FTS5 should see it: exactly the analysis tokens, space-separated.
-
-    unicode61 splits ASCII exactly like `\\w+`; beyond ASCII it keeps some characters
-    (private use, symbols newer than its Unicode tables) that `\\w` drops, so those are removed.
-    """
-    return text if text.isascii() else " ".join(_TOKEN.findall(text))
 
 
 def _day(value: date | None) -> str | None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exportwatch.analysis import fold, query_stems, stem, stem_text, tokenize
+from exportwatch.analysis import analyze, fold, query_stems, stem, stem_text, tokenize
 
 
 def test_fold_lowercases_and_strips_diacritics_and_ligatures() -> None:
@@ -57,3 +58,17 @@ def test_fold_is_idempotent_and_tokens_are_folded(text: str) -> None:
 def test_fold_is_idempotent_on_every_code_point() -> None:
     characters = (chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
     assert [c for c in characters if fold(fold(c)) != fold(c)] == []
+
+
+@given(st.text())
+def test_tokens_are_the_word_runs_of_folded_text(text: str) -> None:
+    assert tokenize(text) == re.findall(r"\w+", fold(text))  # ASCII takes a faster path
+
+
+def test_analyze_gives_each_text_its_tokens_and_stems_them_all_once() -> None:
+    analyzed = analyze(["Dairy Fairs", "", "Côte d'Ivoire: regulations!"], "en")
+    assert analyzed.tokens == ("dairy fairs", "", "cote d ivoire regulations")
+    assert analyzed.stems == "dairi fair cote d ivoir regul"
+    words = " ".join(analyzed.tokens).split()
+    assert analyzed.stems == " ".join(stem(word, "en") for word in words)  # same as one by one
+    assert analyze(["Messen"], None).stems == "messen"  # no language: tokens as they are

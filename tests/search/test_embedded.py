@@ -16,13 +16,12 @@ from typing import Any
 
 import pytest
 
-from exportwatch.analysis import fold, tokenize
+from exportwatch.analysis import analyze, tokenize
 from exportwatch.model import Document, Kind
 from exportwatch.search import Index, IndexUnavailableError, Query, Sort
 from exportwatch.search.embedded import EmbeddedIndex, bitmaps
 from exportwatch.search.embedded.compile import match_required
 from exportwatch.search.embedded.schema import TOKENIZER
-from exportwatch.search.embedded.writing import fts_text
 from exportwatch.search.records import make_record
 from exportwatch.search.results import FACETS
 from exportwatch.search.text_query import parse_text
@@ -76,7 +75,7 @@ def test_fts_tokens_equal_analysis_tokens(text: str) -> None:
     with contextlib.closing(sqlite3.connect(":memory:")) as connection:
         connection.execute(f'CREATE VIRTUAL TABLE t USING fts5(x, tokenize="{TOKENIZER}")')
         connection.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
-        connection.execute("INSERT INTO t (x) VALUES (?)", (fts_text(fold(text)),))
+        connection.execute("INSERT INTO t (x) VALUES (?)", (analyze([text], None).tokens[0],))
         tokens = [term for (term,) in connection.execute("SELECT term FROM v ORDER BY offset")]
     assert tokens == tokenize(text)
 
