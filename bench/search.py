@@ -200,6 +200,10 @@ class MeteredIndex:
         """Delete through the real index."""
         self.index.delete(ids)
 
+    def discard_unfinished_builds(self) -> list[str]:
+        """Clean up through the real index (the sync does this first)."""
+        return self.index.discard_unfinished_builds()
+
 
 def batches(documents: Iterator[Document], size: int) -> Iterator[list[Document]]:
     """Lists of up to `size` documents."""
