@@ -13,7 +13,6 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import snowballstemmer
 
@@ -103,15 +102,7 @@ def _stemmer(language: str) -> snowballstemmer.Stemmer | None:
 
 def stem(token: str, language: str | None) -> str:
     """The stem of a folded token in `language`; the token itself if there is no stemmer."""
-    if language is None or language not in STEMMER_LANGUAGES:
-        return token
-    return _cached_stem(token, language)
-
-
-@lru_cache(maxsize=1 << 16)  # word frequencies are Zipfian: the pure-Python stemmer runs rarely
-def _cached_stem(token: str, language: str) -> str:
-    stemmer = _stemmer(language)
-    return stemmer.stemWord(token) if stemmer else token
+    return _stems([token], language)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,25 +124,30 @@ def analyze(texts: Sequence[str], language: str | None) -> Analyzed:
 
 
 _STEM_CACHE_LIMIT = 1 << 18  # distinct (language, token) pairs kept; about 40 MB at the limit
-_stem_cache: dict[str | None, dict[str, str]] = {}
+_stem_cache: dict[str, dict[str, str]] = {}
 
 
 def _stems(tokens: list[str], language: str | None) -> list[str]:
-    """Stems of `tokens` through a per-language dict: most tokens are hits, a C-level lookup."""
+    """Stems of `tokens` through a per-language dict: most tokens are hits, a C-level lookup.
+
+    The one stem cache: queries (`stem`), alert keywords and indexing all come through here.
+    """
+    stemmer = _stemmer(language) if language else None
+    if language is None or stemmer is None:
+        return tokens
     known = _stem_cache.setdefault(language, {})
     try:
         return [known[token] for token in tokens]
     except KeyError:
         pass
     missing = list({token: None for token in tokens if token not in known})
-    stemmer = _stemmer(language) if language else None
     if sum(map(len, _stem_cache.values())) + len(missing) > _STEM_CACHE_LIMIT:
         known.clear()  # vocabularies are Zipfian: the frequent words come back at once
-    known.update(zip(missing, stemmer.stemWords(missing) if stemmer else missing, strict=True))
+    known.update(zip(missing, stemmer.stemWords(missing), strict=True))
     try:
         return [known[token] for token in tokens]
     except KeyError:  # another thread cleared the cache meanwhile
-        return stemmer.stemWords(tokens) if stemmer else list(tokens)
+        return list(stemmer.stemWords(tokens))
 
 
 def stem_text(texts: Sequence[str], language: str | None) -> str:

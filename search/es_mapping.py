@@ -30,7 +30,6 @@ __all__ = [
 TEXT_FIELDS = {"title": 3.0, "summary": 2.0, "body": 1.0}
 # The built-in whitespace tokenizer splits longer tokens; documents and queries clip them alike.
 MAX_TOKEN_LENGTH = 255
-# Tokens are runs of \w, as in exportwatch.analysis.tokenize (the folding is already done).
 
 _KEYWORD = {"type": "keyword"}
 _DATE = {"type": "date", "format": "strict_date"}
