@@ -11,6 +11,8 @@ import pytest
 from exportwatch.model import Document
 from exportwatch.search.elasticsearch import ElasticsearchIndex
 from exportwatch.search.embedded import EmbeddedIndex
+from exportwatch.search.errors import IndexUnavailableError
+from exportwatch.search.records import IndexRecord
 from exportwatch.search.sync import rebuild_index, sync_outbox
 from exportwatch.store import Store
 from exportwatch.taxonomy import Taxonomy
@@ -71,6 +73,36 @@ def test_an_index_outage_keeps_changes_queued_until_it_returns(
     assert store.count_outbox() == len(corpus)
     recovered = sync_outbox(store, index)
     assert recovered.ok and index.count() == len(corpus) and store.count_outbox() == 0
+
+
+def test_a_batch_that_fails_midway_keeps_it_and_the_rest_queued(
+    store: Store,
+    index: EmbeddedIndex,
+    corpus: list[Document],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Batches before the failure are acknowledged; the ones read ahead are not lost."""
+    store.save_documents(corpus)
+    planned = [entry.document_id for entry in store.outbox_batch(len(corpus))]
+    write = index._write
+    calls: list[int] = []
+
+    def third_batch_fails(records: list[IndexRecord]) -> None:
+        calls.append(len(records))
+        if len(calls) == 3:
+            raise IndexUnavailableError("index went away")
+        write(records)
+
+    monkeypatch.setattr(index, "_write", third_batch_fails)
+    report = sync_outbox(store, index, batch_size=5)
+    assert report.error == "index went away" and report.upserted == 10
+    assert index.count() == 10 and store.count_outbox() == len(corpus) - 10
+    queued = [entry.document_id for entry in store.outbox_batch(len(corpus))]
+    assert set(queued) == set(planned[10:])  # the first two batches were acknowledged
+    assert set(queued[-5:]) == set(planned[10:15])  # the failed batch waits behind the rest
+    monkeypatch.setattr(index, "_write", write)
+    assert sync_outbox(store, index).upserted == len(corpus) - 10
+    assert index.count() == len(corpus) and store.count_outbox() == 0
 
 
 def test_changes_made_during_a_rebuild_reach_the_new_index(
