@@ -113,6 +113,7 @@ class Environment:
     jdk: str | None = None
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    warm_up: int = 0  # documents indexed into a throwaway index before Elasticsearch runs
 
 
 # Query mix
@@ -371,6 +372,22 @@ class Elastic:
         self.client.indices.delete(index=f"{prefix}-documents-v*", allow_no_indices=True)
 
 
+def warm_up(elastic: Elastic, corpus: Corpus, n: int) -> None:
+    """Index `n` documents into a throwaway index, so the timed runs meet a JIT-compiled JVM.
+
+    A fresh node's first 50,000 documents go in at about half its steady bulk rate
+    (`bench/es_bulk.py`, round 1 against later rounds).
+    """
+    if n:
+        console.print(f"[dim]elasticsearch: warming the node up with {n:,} documents")
+        index = ElasticsearchIndex(corpus.taxonomy, elastic.node.url, prefix="warmup")
+        try:
+            index.rebuild(corpus.documents(n))
+        finally:
+            index.close()
+            elastic.drop("warmup")
+
+
 def run_one(
     backend: str,
     n: int,
@@ -455,6 +472,7 @@ def run_all(args: argparse.Namespace, env: Environment) -> list[Run]:
             if backend == "elasticsearch":
                 node = stack.enter_context(LocalNode(heap=env.heap))
                 elastic = Elastic(node)
+                warm_up(elastic, corpus, env.warm_up)
                 env.es_version = node.version
                 env.jdk = f"Java {node.java.major} ({node.java.path})" if node.java else None
             for n in args.n:
@@ -655,7 +673,8 @@ def markdown_report(runs: list[Run], env: Environment) -> str:
         "",
     ]
     if env.es_version:
-        lines += [f"Elasticsearch {env.es_version}, heap {env.heap}, {env.jdk}.", ""]
+        warmed = f", warmed up with {env.warm_up:,} documents" if env.warm_up else ", not warmed up"
+        lines += [f"Elasticsearch {env.es_version}, heap {env.heap}, {env.jdk}{warmed}.", ""]
     lines += [
         f"Before: {load.format(*env.load_before)}; after: {load.format(*env.load_after)}.",
         "",
@@ -692,6 +711,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=1000, help="documents per batch (1000)")
     parser.add_argument("--heap", help="Elasticsearch heap (default 2g from 1M docs, else 1g)")
     parser.add_argument("--no-reindex", action="store_true", help="skip the rebuild phase")
+    parser.add_argument(
+        "--warm-up",
+        type=int,
+        default=50_000,
+        help="documents indexed into a throwaway Elasticsearch index first; 0 for none (50000)",
+    )
     parser.add_argument("--out", type=Path, help="also write the tables to this markdown file")
     args = parser.parse_args(argv)
     args.n = sorted({n for group in args.n or [[100_000]] for n in group})
@@ -710,6 +735,7 @@ def main(argv: list[str] | None = None) -> None:
         started=datetime.now(UTC),
         heap=args.heap or ("2g" if max(args.n) >= 1_000_000 else "1g"),
         load_before=os.getloadavg(),
+        warm_up=args.warm_up,
     )
     runs = run_all(args, env)
     env.load_after = os.getloadavg()
