@@ -85,6 +85,11 @@ class RidSet:
     def __len__(self) -> int:
         return sum(bits.bit_count() for bits in self.chunks.values())
 
+    def overlap(self, other: RidSet) -> int:
+        """`len(self & other)` without building the intersection."""
+        theirs = other.chunks
+        return sum((bits & theirs.get(c, 0)).bit_count() for c, bits in self.chunks.items())
+
     def __iter__(self) -> Iterator[int]:
         for chunk, bits in sorted(self.chunks.items()):
             digits = bin(bits)[:1:-1]  # bit 0 first
@@ -123,7 +128,7 @@ class Bitmaps:
         """Counts per facet value within `hits`, or over everything when None."""
         counts: dict[str, dict[str, int]] = defaultdict(dict)
         for (facet, value), records in self.values.items():
-            found = len(records & hits if hits is not None else records)
+            found = len(records) if hits is None else records.overlap(hits)
             if found:
                 counts[facet][value] = found
         return counts

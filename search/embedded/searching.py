@@ -63,7 +63,7 @@ def _hits_without_text(
         hits = (bitmaps.everything() if hits is None else hits) & bitmaps.any_of(facet, values)
     if (excluded := match_excluded(resolved.text)) is not None:
         hits = bitmaps.everything() if hits is None else hits
-        hits -= _rids(connection, "SELECT rowid FROM fts WHERE fts MATCH ?", [excluded])
+        hits -= _rids(connection, "SELECT rowid AS rid FROM fts WHERE fts MATCH ?", [excluded])
     return hits
 
 
@@ -85,7 +85,10 @@ def _text_hits(connection: sqlite3.Connection, resolved: Resolved, bitmaps: Bitm
 
 
 def _rids(connection: sqlite3.Connection, sql: str, params: list[object]) -> RidSet:
-    return RidSet.of(rid for (rid,) in connection.execute(sql, params))
+    """The `rid` column of `sql`'s rows, fetched as one JSON array (half the time of rows)."""
+    sql = f"SELECT json_group_array(rid) FROM ({sql})"
+    (rids,) = connection.execute(sql, params).fetchone()
+    return RidSet.of(jsoncodec.loads(rids))
 
 
 def _page(
@@ -97,13 +100,7 @@ def _page(
     order = order_by(resolved.query.sort, scored=scored)
     size, offset = resolved.query.size, resolved.offset
     if text:
-        score = "h.score" if scored else "NULL"
-        if not value_filters(resolved):  # temp.matches holds exactly the hits
-            sql = f"SELECT r.rid, {score} FROM {_MATCHES} {order} LIMIT ? OFFSET ?"
-            rows = connection.execute(sql, (size, offset)).fetchall()
-        else:
-            sql = f"SELECT r.rid, {score} FROM {_MATCHES} WHERE {_BY_RID} {order} LIMIT ? OFFSET ?"
-            rows = connection.execute(sql, (_json(hits), size, offset)).fetchall()
+        rows = _text_page(connection, resolved, hits, scored=scored)
     elif hits is None:
         sql = f"SELECT r.rid, NULL FROM records r {order} LIMIT ? OFFSET ?"
         rows = connection.execute(sql, (size, offset)).fetchall()
@@ -115,15 +112,39 @@ def _page(
     return _documents(connection, dict(rows))
 
 
+def _text_page(
+    connection: sqlite3.Connection, resolved: Resolved, hits: RidSet | None, *, scored: bool
+) -> list[tuple[int, float | None]]:
+    """The page's rids (and scores) among temp.matches, which filters may narrow to `hits`."""
+    order = order_by(resolved.query.sort, scored=scored)
+    size, offset = resolved.query.size, resolved.offset
+    score = "h.score" if scored else "NULL"
+    where, params = "", list[object]()
+    if value_filters(resolved):  # otherwise temp.matches holds exactly the hits
+        where, params = f"WHERE {_BY_RID}", [_json(hits)]
+    elif scored and (least := _least_score(connection, size + offset)) is not None:
+        where, params = "WHERE h.score >= ?", [least]
+    sql = f"SELECT r.rid, {score} FROM {_MATCHES} {where} {order} LIMIT ? OFFSET ?"
+    return connection.execute(sql, (*params, size, offset)).fetchall()
+
+
+def _least_score(connection: sqlite3.Connection, rank: int) -> float | None:
+    """The `rank`-th best score among the matches: only rows scoring at least that can be on
+    the page, so the join with `records` (for the id tie-break) skips the rest."""
+    sql = "SELECT score FROM temp.matches ORDER BY score DESC LIMIT 1 OFFSET ?"
+    row = connection.execute(sql, (rank - 1,)).fetchone()
+    return None if row is None else float(row[0])
+
+
 def _json(hits: RidSet | None) -> str:
     return json.dumps(list(hits or ()))
 
 
 def _walk(
     connection: sqlite3.Connection, sql: str, hits: RidSet, offset: int, size: int
-) -> list[tuple[int, None]]:
+) -> list[tuple[int, float | None]]:
     """Rows `offset` to `offset + size` of the hits along an index walk (nothing is sorted)."""
-    rows: list[tuple[int, None]] = []
+    rows: list[tuple[int, float | None]] = []
     cursor = connection.execute(sql)
     try:
         for row in cursor:

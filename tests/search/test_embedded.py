@@ -331,6 +331,19 @@ def test_upsert_replaces_within_one_batch_and_across_batches(index: EmbeddedInde
     assert titles(index, "second") == set()
 
 
+def test_relevance_pages_keep_ties_in_id_order_across_page_edges(index: EmbeddedIndex) -> None:
+    """Pages read only matches scoring at least the page's last score; ties must survive."""
+    same = [make_document(number, title="Dairy fair") for number in (9, 3, 12, 1, 7, 5, 11)]
+    better = [make_document(number, title="Dairy dairy fair") for number in (8, 2, 10)]
+    index.upsert(same + better)
+    whole = index.search(Query(text="dairy", size=50)).hits
+    expected = sorted(whole, key=lambda hit: (-(hit.score or 0.0), hit.document.id))
+    assert [hit.document.id for hit in whole] == [hit.document.id for hit in expected]
+    assert [hit.document.id for hit in whole[:3]] == ["doc-00002", "doc-00008", "doc-00010"]
+    paged = [index.search(Query(text="dairy", size=4, page=page)).hits for page in (1, 2, 3)]
+    assert [hit.document.id for page in paged for hit in page] == [h.document.id for h in whole]
+
+
 # -- facet bitmaps --------------------------------------------------------------------------
 
 
