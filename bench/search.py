@@ -201,9 +201,9 @@ class MeteredIndex:
         """Delete through the real index."""
         self.index.delete(ids)
 
-    def discard_unfinished_builds(self) -> list[str]:
+    def discard_unfinished_builds(self, idle: Callable[[], bool] = lambda: True) -> list[str]:
         """Clean up through the real index (the sync does this first)."""
-        return self.index.discard_unfinished_builds()
+        return self.index.discard_unfinished_builds(idle)
 
 
 def batches(documents: Iterator[Document], size: int) -> Iterator[list[Document]]:

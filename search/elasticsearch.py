@@ -87,24 +87,33 @@ class ElasticsearchIndex(Index):
         with self._guard("read the alias"):
             return self._alias_target()
 
-    def discard_unfinished_builds(self) -> list[str]:
+    def discard_unfinished_builds(self, idle: Callable[[], bool] = lambda: True) -> list[str]:
         """Delete physical indices a dead rebuild left: they still carry their build alias.
 
-        A finished build loses that alias in the request that puts it in service, so while no
-        rebuild runs every index with one is a leftover (the node may have died mid-build).
+        A finished build loses that alias in the request that puts it in service, and a
+        rebuild is recorded as running before it creates its index. So an index listed with
+        a build alias before `idle()` said no rebuild runs, and still listed so after, is a
+        leftover (the node or process died mid-build). An index created after the first
+        listing belongs to a rebuild that just started and is left alone.
         """
         with self._guard("list unfinished indices"):
-            found = self._client.indices.get_alias(index=f"{self.alias}-v*")
-            leftovers = sorted(
-                name
-                for name, entry in found.body.items()
-                if self.alias not in entry["aliases"]
-                and self._build_alias(name) in entry["aliases"]
-            )
+            listed = self._unfinished_builds()
+            if not listed or not idle():
+                return []
+            leftovers = sorted(listed & self._unfinished_builds())
             if leftovers:
                 self._client.indices.delete(index=",".join(leftovers))
                 log.warning("deleted indices of rebuilds that did not finish: %s", leftovers)
         return leftovers
+
+    def _unfinished_builds(self) -> set[str]:
+        """Physical indices that carry a build alias and are not in service."""
+        found = self._client.indices.get_alias(index=f"{self.alias}-v*")
+        return {
+            name
+            for name, entry in found.body.items()
+            if self.alias not in entry["aliases"] and self._build_alias(name) in entry["aliases"]
+        }
 
     def close(self) -> None:
         """Close the client if this index created it."""

@@ -7,7 +7,7 @@ records and highlights hits; a backend only stores records and runs a `Resolved`
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from itertools import islice
@@ -84,11 +84,12 @@ class Index(ABC):
         self._rebuild(self._record_batches(counter.count(documents)))
         return counter.total
 
-    def discard_unfinished_builds(self) -> list[str]:
-        """Delete what rebuilds that died left behind; call only while no rebuild runs.
+    def discard_unfinished_builds(self, idle: Callable[[], bool] = lambda: True) -> list[str]:
+        """Delete what rebuilds that died left behind, if `idle()` says no rebuild runs.
 
-        Returns the names removed. The embedded index builds in one transaction and leaves
-        nothing behind.
+        `idle` is asked after the leftovers are listed (the store knows; see `sync_outbox`), so
+        a rebuild starting meanwhile is never mistaken for a dead one. Returns the names
+        removed. The embedded index builds in one transaction and leaves nothing behind.
         """
         return []
 

@@ -46,8 +46,7 @@ def sync_outbox(store: Store, index: Index, *, batch_size: int = 2000) -> SyncRe
     the new one replaces it; after the switch they are applied to the new one.
     """
     report = SyncReport()
-    if not store.index_rebuild_running():
-        _discard_unfinished_builds(index)
+    _discard_unfinished_builds(store, index)
     while entries := store.outbox_batch(batch_size):
         if store.index_rebuild_running():
             report.deferred = True
@@ -63,10 +62,10 @@ def sync_outbox(store: Store, index: Index, *, batch_size: int = 2000) -> SyncRe
     return report
 
 
-def _discard_unfinished_builds(index: Index) -> None:
+def _discard_unfinished_builds(store: Store, index: Index) -> None:
     """Clean up after a rebuild that died (its node or process); an outage waits for next time."""
     try:
-        index.discard_unfinished_builds()
+        index.discard_unfinished_builds(idle=lambda: not store.index_rebuild_running())
     except SearchError as error:
         log.debug("unfinished rebuilds not checked: %s", error)
 

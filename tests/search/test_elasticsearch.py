@@ -349,6 +349,52 @@ def test_rebuild_deletes_older_orphans(
     assert es_index.count() == 2
 
 
+def dead_build(index: ElasticsearchIndex) -> str:
+    """A physical index with a build alias, as a rebuild that died mid-build leaves one."""
+    return index._create_physical({}, building=True)
+
+
+def test_leftover_builds_are_discarded_only_while_idle(
+    es_index: ElasticsearchIndex, elasticsearch: Elasticsearch
+) -> None:
+    es_index.upsert(make_documents(3))
+    serving, leftover = es_index.active_index(), dead_build(es_index)
+    assert es_index.discard_unfinished_builds(idle=lambda: False) == []  # a rebuild runs
+    assert es_index.discard_unfinished_builds(idle=lambda: True) == [leftover]
+    assert list(physical_indices(elasticsearch, es_index.alias)) == [serving]
+
+
+def test_a_build_started_after_the_listing_is_not_discarded(
+    es_index: ElasticsearchIndex, elasticsearch: Elasticsearch
+) -> None:
+    es_index.upsert(make_documents(3))
+    leftover, started = dead_build(es_index), []
+
+    def idle_then_a_rebuild_starts() -> bool:
+        started.append(dead_build(es_index))  # its index appears right after the check
+        return True
+
+    assert es_index.discard_unfinished_builds(idle=idle_then_a_rebuild_starts) == [leftover]
+    assert set(physical_indices(elasticsearch, es_index.alias)) == {
+        str(es_index.active_index()),
+        started[0],
+    }
+
+
+def test_a_build_put_in_service_meanwhile_is_not_discarded(
+    es_index: ElasticsearchIndex, elasticsearch: Elasticsearch
+) -> None:
+    es_index.upsert(make_documents(3))
+    finishing = dead_build(es_index)
+
+    def the_rebuild_swaps_and_finishes() -> bool:
+        es_index._swap_alias(finishing)
+        return True
+
+    assert es_index.discard_unfinished_builds(idle=the_rebuild_swaps_and_finishes) == []
+    assert es_index.active_index() == finishing and es_index.count() == 0
+
+
 # -- availability ---------------------------------------------------------------------------
 
 
