@@ -61,6 +61,7 @@ __all__ = [
     "SubscriptionInputError",
     "UnsubscribedAddressError",
     "confirm",
+    "confirmable",
     "import_csv",
     "link_url",
     "send_confirmation",
@@ -444,16 +445,15 @@ def link_url(
     return f"{settings.base_url}{LINK_PATHS[purpose]}?token={quote(token, safe='')}"
 
 
-def confirm(
+def confirmable(
     services: SubscribingServices, token: str, *, now: datetime | None = None
-) -> LinkOutcome:
-    """Follow a confirmation link: the subscriber is confirmed (`changed` the first time only).
+) -> Subscriber:
+    """The subscriber a confirmation link is for, changing nothing (the page a link opens).
 
     Raises LinkError when the link expired, was altered, or its address is gone or unsubscribed.
     """
-    store = services.store
     subscriber_id = _read_link(services.settings, token, TokenPurpose.CONFIRM, now)
-    subscriber = store.get_subscriber_by_id(subscriber_id)
+    subscriber = services.store.get_subscriber_by_id(subscriber_id)
     if subscriber is None:
         raise LinkError("unknown", "this subscription no longer exists: please subscribe again")
     if subscriber.unsubscribed_at is not None:
@@ -462,8 +462,20 @@ def confirm(
             f"{subscriber.email} has unsubscribed since this link was sent: subscribe again "
             "to receive alerts",
         )
-    changed = store.confirm_subscriber(subscriber_id, now or utcnow())
-    return LinkOutcome(store.get_subscriber_by_id(subscriber_id), changed)
+    return subscriber
+
+
+def confirm(
+    services: SubscribingServices, token: str, *, now: datetime | None = None
+) -> LinkOutcome:
+    """Confirm the subscriber of a confirmation link (`changed` the first time only).
+
+    Raises LinkError as `confirmable` does.
+    """
+    subscriber = confirmable(services, token, now=now)
+    assert subscriber.id is not None  # stored subscribers have ids
+    changed = services.store.confirm_subscriber(subscriber.id, now or utcnow())
+    return LinkOutcome(services.store.get_subscriber_by_id(subscriber.id), changed)
 
 
 def unsubscribe(

@@ -29,6 +29,7 @@ from exportwatch.alerts.subscribing import (
     LinkOutcome,
     SubscriptionInputError,
     confirm,
+    confirmable,
     link_url,
     send_confirmation,
     subscribe,
@@ -138,17 +139,46 @@ def _subscribe_form(request: Request, form: SubscriptionForm, status: int = 200)
 
 @router.get("/subscriptions/confirm", response_class=HTMLResponse)
 def confirm_page(request: Request, token: str = "") -> HTMLResponse:
-    """Follow the confirmation link: confirmed, with what they subscribed to and a manage link."""
+    """The confirmation link's page: a button that confirms, since a GET changes nothing.
+
+    Mail scanners fetch every link in a message; if fetching one confirmed, anyone could
+    subscribe an address whose scanner then confirms it.
+    """
     services = _services(request)
     try:
-        outcome = confirm(services, token)
+        subscriber = confirmable(services, token)
     except LinkError as error:
         return _link_error(request, error, "confirmation")
-    subscriber = outcome.subscriber
-    assert subscriber is not None and subscriber.id is not None  # confirm raises otherwise
+    if subscriber.confirmed_at is not None:
+        return _confirmed(request, subscriber, changed=False)
+    context = {
+        "heading": "Confirm your subscription",
+        "token": token,
+        "subscriber": subscriber,
+        "subscriptions": _described(services, subscriber),
+    }
+    return _private(request, "subscription_confirm.html", context)
+
+
+@router.post("/subscriptions/confirm", response_class=HTMLResponse, dependencies=FORM_POST)
+async def confirm_post(request: Request) -> HTMLResponse:
+    """Confirm: alerts start; confirming again changes nothing."""
+    token = _text(await request.form(), "token")
+    try:
+        outcome = await run_in_threadpool(confirm, _services(request), token)
+    except LinkError as error:
+        return _link_error(request, error, "confirmation")
+    assert outcome.subscriber is not None  # confirm raises otherwise
+    return _confirmed(request, outcome.subscriber, changed=outcome.changed)
+
+
+def _confirmed(request: Request, subscriber: Subscriber, *, changed: bool) -> HTMLResponse:
+    """What a confirmed subscriber will hear about, and the link to manage it."""
+    services = _services(request)
+    assert subscriber.id is not None  # stored subscribers have ids
     context = {
         "heading": "Subscription confirmed",
-        "changed": outcome.changed,
+        "changed": changed,
         "subscriber": subscriber,
         "subscriptions": _described(services, subscriber),
         "manage_url": link_url(services.settings, TokenPurpose.MANAGE, subscriber.id),

@@ -51,6 +51,9 @@ def test_subscribe_confirm_change_and_unsubscribe(server: LiveServer, page: Page
 
     [mail] = server.smtp.wait_for(1)
     page.goto(confirm_link(mail.message))
+    expect(page.get_by_role("heading", name="Confirm your subscription")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirm subscription").click()
     expect(page.get_by_role("heading", name="Subscription confirmed")).to_be_visible()
     expect(page.locator("dl.summary")).to_contain_text("Dairy")
     expect(page.locator("dl.summary")).to_contain_text("Germany")

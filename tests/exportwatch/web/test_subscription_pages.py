@@ -77,6 +77,12 @@ def link_in(message: EmailMessage, purpose: str) -> str:
     return local(found.group(0))
 
 
+def form_of(page: str) -> dict[str, str]:
+    """The hidden fields of a page's form, other than the CSRF token."""
+    fields = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page)
+    return {name: value for name, value in fields if name != "csrf_token"}
+
+
 def subscribed(services: Services, email: str = ANNA["email"], *, confirmed: bool = True) -> int:
     fields = {"sectors": ["food.dairy"], "markets": ["DE"]}
     name = HOSTILE["name"]
@@ -138,7 +144,14 @@ def test_subscribing_confirming_and_managing_from_the_email(
     assert message.message["To"].endswith("<anna@molkerei.example>")
     assert subscriber(mailed).confirmed_at is None
 
-    confirmed = client.get(link_in(message.message, "confirm"))
+    opened = client.get(link_in(message.message, "confirm"))  # what a mail scanner does too
+    assert opened.status_code == 200 and "Confirm subscription" in opened.text
+    assert "Weekly on Wednesday at 07:00" in opened.text
+    assert subscriber(mailed).confirmed_at is None  # a GET changes nothing
+    assert client.post("/subscriptions/confirm", data=form_of(opened.text)).status_code == 403
+    confirmed = client.post(
+        "/subscriptions/confirm", data={**form_of(opened.text), "csrf_token": csrf(client)}
+    )
     assert confirmed.status_code == 200
     assert "anna@molkerei.example is confirmed" in confirmed.text
     assert "<dd>Dairy</dd>" in confirmed.text
@@ -153,7 +166,11 @@ def test_subscribing_confirming_and_managing_from_the_email(
     assert "Subscription 1" in page.text and "<dd>Dairy</dd>" in page.text
 
     again = client.get(link_in(message.message, "confirm"))
-    assert "was already confirmed" in again.text
+    assert "was already confirmed" in again.text and "Confirm subscription" not in again.text
+    posted_again = client.post(
+        "/subscriptions/confirm", data={**form_of(opened.text), "csrf_token": csrf(client)}
+    )
+    assert "was already confirmed" in posted_again.text
 
 
 def test_the_answer_does_not_reveal_whether_the_address_was_known(
@@ -299,10 +316,14 @@ def test_an_expired_or_altered_confirmation_link_explains_what_to_do(
     key = mailed.settings.signing_key
     token = make_token(TokenPurpose.CONFIRM, subscriber_id, key, now=utcnow() - age)
     token = token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB") if tamper else token
-    response = client.get("/subscriptions/confirm", params={"token": token})
-    assert response.status_code == status
-    assert words in response.text
-    assert 'href="/subscribe">Subscribe again</a>' in response.text
+    opened = client.get("/subscriptions/confirm", params={"token": token})
+    posted = client.post(
+        "/subscriptions/confirm", data={"token": token, "csrf_token": csrf(client)}
+    )
+    for response in (opened, posted):
+        assert response.status_code == status
+        assert words in response.text
+        assert 'href="/subscribe">Subscribe again</a>' in response.text
     assert subscriber(mailed).confirmed_at is None
 
 
